@@ -1,0 +1,50 @@
+"""ML Test Score self-assessment (`readiness.yaml`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from mlcards.schema.common import Markdown, Person, SchemaVersion, StrictModel, Text
+
+TestStatus = Literal["not-done", "manual", "automated"]
+
+
+class Evidence(StrictModel):
+    """A link or a registry file that shows a test was run."""
+
+    kind: str = Field(default="link", description="e.g. ci-run, report, dashboard, notebook.")
+    url: str | None = None
+    path: str | None = Field(default=None,
+                             description="A file inside the registry (hashed in scorecards).")
+    title: str | None = None
+
+
+class TestAssessment(StrictModel):
+    """The state of one rubric test for this model version."""
+
+    status: TestStatus = "not-done"
+    evidence: list[Evidence] = Field(default_factory=list)
+    note: Markdown | None = None
+    owner: str | None = None
+    last_run: dt.date | None = None
+    schedule: str | None = Field(default=None, description="e.g. every commit, nightly.")
+    not_applicable: Markdown | None = Field(
+        default=None, description="Why the test does not apply (it still scores 0).")
+
+
+class Readiness(StrictModel):
+    """A readiness self-assessment against a rubric (ML Test Score by default)."""
+
+    schema_version: SchemaVersion
+    rubric: str = Field(default="ml-test-score", description="Rubric id.")
+    assessor: Person
+    approver: Person | None = None
+    date: dt.date
+    next_review: dt.date | None = None
+    supersedes: Text | None = Field(default=None,
+                                    description="Version whose assessment this replaces.")
+    tests: dict[str, TestAssessment] = Field(
+        default_factory=dict, description="Test id (e.g. data-1) -> assessment.")

@@ -1,0 +1,504 @@
+"""Stage 2, validate: loaded YAML -> typed Registry, or every located problem.
+
+Per-file validation maps pydantic's error locations back to YAML lines through
+the positions recorded at load time; cross-file checks follow (folder names,
+metric definitions, rubric test ids, file references, the custom JSON Schema).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+import jsonschema
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ValidationError
+
+from mlcards.errors import InvalidInput, Problem, display_path
+from mlcards.load import LoadedYaml, YamlError, did_you_mean, format_loc, load_yaml_file
+from mlcards.rubric import Rubric, builtin_rubric
+from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
+from mlcards.schema.card import CARD_SECTIONS
+
+CONFIG_FILE = "mlcards.yaml"
+MODELS_DIR = "models"
+VERSION_FILES: dict[str, type[BaseModel]] = {
+    "card.yaml": Card,
+    "evaluation.yaml": Evaluation,
+    "readiness.yaml": Readiness,
+}
+PLACEHOLDERS = re.compile(
+    r"\[?more information needed\]?|\bTODO\b|\bTBD\b|lorem ipsum", re.IGNORECASE)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class SourceFile:
+    """An input file as read: its path, its hash and its parsed YAML."""
+
+    path: Path
+    sha256: str
+    doc: LoadedYaml
+
+    @property
+    def name(self) -> str:
+        return self.doc.name
+
+
+@dataclass
+class ModelVersion:
+    """One released version of a model: its card and optional companions."""
+
+    model_id: str
+    version: str
+    folder: Path
+    card: Card
+    evaluation: Evaluation | None = None
+    readiness: Readiness | None = None
+    files: dict[str, SourceFile] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.model_id}/{self.version}"
+
+    @property
+    def sort_key(self) -> Version:
+        return Version(self.version)
+
+
+@dataclass
+class ModelEntry:
+    """A model with its versions, oldest first."""
+
+    id: str
+    versions: list[ModelVersion]
+
+    @property
+    def latest(self) -> ModelVersion:
+        return self.versions[-1]
+
+    def previous(self, mv: ModelVersion) -> ModelVersion | None:
+        i = self.versions.index(mv)
+        return self.versions[i - 1] if i > 0 else None
+
+
+@dataclass
+class Registry:
+    """A validated registry folder."""
+
+    root: Path
+    config: RegistryConfig
+    config_file: SourceFile
+    models: list[ModelEntry]
+    rubrics: dict[str, Rubric]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def versions(self) -> list[ModelVersion]:
+        return [v for m in self.models for v in m.versions]
+
+    def model(self, model_id: str) -> ModelEntry | None:
+        return next((m for m in self.models if m.id == model_id), None)
+
+
+# --------------------------------------------------------------------------- per file
+
+
+def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
+    """Load one YAML file; on failure append its problem and return None."""
+    try:
+        doc = load_yaml_file(path)
+    except YamlError as exc:
+        problems.append(exc.problem)
+        return None
+    problems.extend(doc.problems)
+    return SourceFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), doc)
+
+
+def validate_document(doc: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
+    """Validate parsed data against a model, turning errors into located problems."""
+    if not isinstance(doc.data, dict):
+        got = type(doc.data).__name__
+        problems.append(doc.problem((), f"expected a YAML mapping at the top level, got {got}"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, doc, model))
+        return None
+
+
+def problems_from_validation(exc: ValidationError, doc: LoadedYaml,
+                             model: type[BaseModel]) -> list[Problem]:
+    """One located Problem per pydantic error, with expected/got and suggestions."""
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = _data_loc(err["loc"], doc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            name = str(loc[-1])
+            allowed = fields_at(model, loc[:-1])
+            hint = did_you_mean(name, allowed)
+            expected = f"; allowed keys: {', '.join(allowed)}" if not hint and allowed else ""
+            out.append(doc.problem(loc, f"unknown key {name!r}{hint}{expected}", key=True))
+        elif kind == "missing":
+            out.append(doc.problem(loc, f"required field {str(loc[-1])!r} is missing"))
+        else:
+            got = _short(err.get("input"))
+            msg = err["msg"].replace("Value error, ", "")
+            out.append(doc.problem(loc, f"{msg} (got {got})"))
+    return out
+
+
+def _data_loc(loc: tuple[Any, ...], doc: LoadedYaml) -> tuple[str | int, ...]:
+    """Drop pydantic's internal location parts (union members, '[key]') that
+    are not paths into the document."""
+    out: list[str | int] = []
+    for part in loc:
+        candidate = (*out, part)
+        if candidate in doc.positions or not _is_internal(part):
+            out.append(part)
+    return tuple(out)
+
+
+def _is_internal(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part == "[key]" or "[" in part or part.startswith("function-") or part in
+        {"str", "int", "float", "bool", "date", "none", "list", "dict", "tuple"})
+
+
+def fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Field names of the model found at `loc` (for did-you-mean suggestions)."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return []
+            current = info.annotation
+        elif get_origin(current) in (list, tuple):
+            current = get_args(current)[0]
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Optional[X] -> X."""
+    if get_origin(tp) in (Union, UnionType):
+        members = [a for a in get_args(tp) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return tp
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def load_registry(root: Path, *, strict: bool = False) -> Registry:
+    """Load and validate a whole registry; raise InvalidInput with every problem."""
+    problems: list[Problem] = []
+    registry = _load(root, problems, strict=strict)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or registry is None:
+        raise InvalidInput(problems)
+    registry.warnings = [p for p in problems if p.severity == "warning"]
+    return registry
+
+
+def _load(root: Path, problems: list[Problem], *, strict: bool) -> Registry | None:
+    if not root.is_dir():
+        problems.append(Problem(display_path(root), 1, 1, "", "not a folder"))
+        return None
+    config_src = read_source(root / CONFIG_FILE, problems)
+    config = (validate_document(config_src.doc, RegistryConfig, problems)
+              if config_src else None)
+    rubrics = _rubrics(root, config, config_src, problems)
+    models_dir = root / MODELS_DIR
+    if not models_dir.is_dir():
+        problems.append(Problem(display_path(models_dir), 1, 1, "",
+                                "missing `models/` folder (models/<model-id>/<version>/card.yaml)"))
+        return None
+    models = [entry for d in sorted(models_dir.iterdir()) if d.is_dir()
+              if (entry := _load_model(d, root, config, rubrics, problems, strict))]
+    if config is not None and config_src is not None:
+        _check_config(root, config, config_src, problems)
+        _check_replacements(models, problems)
+    if config is None or config_src is None:
+        return None
+    return Registry(root, config, config_src, models, rubrics)
+
+
+def _rubrics(root: Path, config: RegistryConfig | None, src: SourceFile | None,
+             problems: list[Problem]) -> dict[str, Rubric]:
+    builtin = builtin_rubric()
+    rubrics = {builtin.rubric: builtin}
+    if config is None or src is None:
+        return rubrics
+    for i, rel in enumerate(config.rubrics):
+        path = confined_path(root, rel, root, src.doc, ("rubrics", i), problems)
+        if path is None:
+            continue
+        rsrc = read_source(path, problems)
+        rubric = validate_document(rsrc.doc, Rubric, problems) if rsrc else None
+        if rubric is not None:
+            rubrics[rubric.rubric] = rubric
+    return rubrics
+
+
+def _load_model(folder: Path, root: Path, config: RegistryConfig | None,
+                rubrics: dict[str, Rubric], problems: list[Problem],
+                strict: bool) -> ModelEntry | None:
+    versions: list[ModelVersion] = []
+    for vdir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        mv = _load_version(vdir, root, config, rubrics, problems, strict)
+        if mv is not None:
+            versions.append(mv)
+    if not versions:
+        if not any(p.is_dir() for p in folder.iterdir()):
+            problems.append(Problem(display_path(folder), 1, 1, "",
+                                    "model folder has no version folders"))
+        return None
+    versions.sort(key=lambda v: v.sort_key)
+    return ModelEntry(folder.name, versions)
+
+
+def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
+                  rubrics: dict[str, Rubric], problems: list[Problem],
+                  strict: bool) -> ModelVersion | None:
+    card_path = vdir / "card.yaml"
+    if not card_path.is_file():
+        problems.append(Problem(display_path(card_path), 1, 1, "",
+                                "missing card.yaml in version folder"))
+        return None
+    try:
+        Version(vdir.name)
+    except InvalidVersion:
+        problems.append(Problem(display_path(vdir), 1, 1, "",
+                                f"version folder {vdir.name!r} is not a PEP 440 / semver "
+                                "version (e.g. 1.2.0)"))
+        return None
+    files: dict[str, SourceFile] = {}
+    parsed: dict[str, BaseModel | None] = {}
+    for fname, model in VERSION_FILES.items():
+        path = vdir / fname
+        if not path.exists():
+            continue
+        src = read_source(path, problems)
+        if src is None:
+            continue
+        files[fname.removesuffix(".yaml")] = src
+        parsed[fname] = validate_document(src.doc, model, problems)
+    card = parsed.get("card.yaml")
+    if not isinstance(card, Card):
+        return None
+    evaluation = parsed.get("evaluation.yaml")
+    readiness = parsed.get("readiness.yaml")
+    mv = ModelVersion(vdir.parent.name, vdir.name, vdir, card,
+                      evaluation if isinstance(evaluation, Evaluation) else None,
+                      readiness if isinstance(readiness, Readiness) else None, files)
+    _check_version(mv, root, config, rubrics, problems, strict)
+    return mv
+
+
+# --------------------------------------------------------------------------- cross-file
+
+
+def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
+                   rubrics: dict[str, Rubric], problems: list[Problem], strict: bool) -> None:
+    card_doc = mv.files["card"].doc
+    details = mv.card.model_details
+    if details.id != mv.model_id:
+        problems.append(card_doc.problem(("model_details", "id"),
+                                         f"model id {details.id!r} does not match its folder "
+                                         f"name {mv.model_id!r}"))
+    if details.version != mv.version:
+        problems.append(card_doc.problem(("model_details", "version"),
+                                         f"version {details.version!r} does not match its "
+                                         f"folder name {mv.version!r} (quote versions like "
+                                         "'1.10' so YAML keeps them as text)"))
+    if config is not None:
+        _check_custom(mv, root, config, problems)
+        if strict:
+            _check_placeholders(mv, config, problems)
+    if mv.evaluation is not None:
+        _check_evaluation(mv, root, problems)
+    if mv.readiness is not None:
+        _check_readiness(mv, root, rubrics, problems)
+
+
+def _check_evaluation(mv: ModelVersion, root: Path, problems: list[Problem]) -> None:
+    assert mv.evaluation is not None
+    doc = mv.files["evaluation"].doc
+    defined = [m.name for m in mv.evaluation.metrics]
+    for i, result in enumerate(mv.evaluation.results):
+        if result.metric not in defined:
+            problems.append(doc.problem(
+                ("results", i, "metric"),
+                f"metric {result.metric!r} is not defined in `metrics`"
+                f"{did_you_mean(result.metric, defined)}"))
+    if mv.evaluation.predictions is not None:
+        confined_path(mv.folder.parent, mv.evaluation.predictions.path, mv.folder,
+                      doc, ("predictions", "path"), problems, must_exist=True)
+
+
+def _check_readiness(mv: ModelVersion, root: Path, rubrics: dict[str, Rubric],
+                     problems: list[Problem]) -> None:
+    assert mv.readiness is not None
+    doc = mv.files["readiness"].doc
+    rubric = rubrics.get(mv.readiness.rubric)
+    if rubric is None:
+        problems.append(doc.problem(("rubric",), f"unknown rubric {mv.readiness.rubric!r}; "
+                                    f"known: {', '.join(sorted(rubrics))}"))
+        return
+    ids = rubric.test_ids()
+    for test_id, assessment in mv.readiness.tests.items():
+        if test_id not in ids:
+            problems.append(doc.problem(("tests", test_id),
+                                        f"unknown test id {test_id!r} in rubric "
+                                        f"{rubric.rubric!r}{did_you_mean(test_id, ids)}",
+                                        key=True))
+        for j, ev in enumerate(assessment.evidence):
+            if ev.path is not None:
+                confined_path(root, ev.path, mv.folder, doc,
+                              ("tests", test_id, "evidence", j, "path"), problems,
+                              must_exist=True)
+            if ev.path is None and ev.url is None:
+                problems.append(doc.problem(("tests", test_id, "evidence", j),
+                                            "evidence needs a `url` or a `path`"))
+
+
+def _check_custom(mv: ModelVersion, root: Path, config: RegistryConfig,
+                  problems: list[Problem]) -> None:
+    schema = _custom_schema(root, config)
+    if schema is None:
+        return
+    doc = mv.files["card"].doc
+    validator = jsonschema.Draft202012Validator(schema)
+    for err in sorted(validator.iter_errors(mv.card.custom), key=lambda e: list(e.path)):
+        loc = ("custom", *err.absolute_path)
+        problems.append(doc.problem(loc, f"{err.message} (custom_schema)"))
+
+
+_SCHEMA_CACHE: dict[Path, Any] = {}
+
+
+def _custom_schema(root: Path, config: RegistryConfig) -> Any | None:
+    if config.custom_schema is None:
+        return None
+    path = (root / config.custom_schema).resolve()
+    if path not in _SCHEMA_CACHE:
+        try:
+            _SCHEMA_CACHE[path] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _SCHEMA_CACHE[path] = None  # reported once by _check_config
+    return _SCHEMA_CACHE[path]
+
+
+def _check_placeholders(mv: ModelVersion, config: RegistryConfig,
+                        problems: list[Problem]) -> None:
+    doc = mv.files["card"].doc
+    sections = config.policy.required_sections or list(CARD_SECTIONS)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    for section in sections:
+        for loc, text in _strings(data.get(section), (section,)):
+            match = PLACEHOLDERS.search(text)
+            if match:
+                problems.append(doc.problem(loc, f"placeholder text {match.group(0)!r} left "
+                                            "in a required section (--strict)"))
+
+
+def _strings(value: Any, loc: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        return [(loc, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, (*loc, k))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _strings(v, (*loc, i))]
+    return []
+
+
+def _check_config(root: Path, config: RegistryConfig, src: SourceFile,
+                  problems: list[Problem]) -> None:
+    for i, section in enumerate(config.policy.required_sections):
+        if section not in CARD_SECTIONS:
+            problems.append(src.doc.problem(
+                ("policy", "required_sections", i),
+                f"unknown card section {section!r}{did_you_mean(section, list(CARD_SECTIONS))}"))
+    if config.templates is not None:
+        path = confined_path(root, config.templates, root, src.doc, ("templates",), problems,
+                             must_exist=True)
+        if path is not None and not path.is_dir():
+            problems.append(src.doc.problem(("templates",), "expected a folder of templates"))
+    if config.custom_schema is not None:
+        path = confined_path(root, config.custom_schema, root, src.doc, ("custom_schema",),
+                             problems, must_exist=True)
+        if path is not None:
+            try:
+                jsonschema.Draft202012Validator.check_schema(
+                    json.loads(path.read_text(encoding="utf-8")))
+            except (ValueError, jsonschema.SchemaError) as exc:
+                msg = getattr(exc, "message", str(exc))
+                problems.append(src.doc.problem(("custom_schema",),
+                                                f"not a valid JSON Schema: {msg}"))
+
+
+def _check_replacements(models: list[ModelEntry], problems: list[Problem]) -> None:
+    ids = {m.id for m in models}
+    for m in models:
+        for mv in m.versions:
+            dep = mv.card.deprecation
+            if dep and dep.replaced_by and dep.replaced_by not in ids:
+                problems.append(mv.files["card"].doc.problem(
+                    ("deprecation", "replaced_by"),
+                    f"replacement model {dep.replaced_by!r} is not in the registry"
+                    f"{did_you_mean(dep.replaced_by, sorted(ids))}"))
+
+
+def confined_path(boundary: Path, rel: str, base: Path, doc: LoadedYaml,
+                  loc: tuple[str | int, ...], problems: list[Problem],
+                  *, must_exist: bool = False) -> Path | None:
+    """Resolve `rel` against `base`; it must stay inside `boundary` (symlinks resolved)."""
+    if Path(rel).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", rel):
+        problems.append(doc.problem(loc, f"absolute paths are not allowed: {rel!r}; "
+                                    "give a path relative to the file"))
+        return None
+    path = (base / rel).resolve()
+    inside = boundary.resolve()
+    if not path.is_relative_to(inside):
+        problems.append(doc.problem(loc, f"path {rel!r} leaves the allowed folder "
+                                    f"{display_path(inside)}"))
+        return None
+    if must_exist and not path.exists():
+        problems.append(doc.problem(loc, f"file {rel!r} does not exist"))
+        return None
+    return path
+
+
+def collect_problems(root: Path, *, strict: bool = False) -> tuple[Registry | None, list[Problem]]:
+    """Like load_registry but returns (registry or None, problems) without raising."""
+    try:
+        reg = load_registry(root, strict=strict)
+    except InvalidInput as exc:
+        return None, exc.problems
+    return reg, reg.warnings
+
+
+__all__ = ["ModelEntry", "ModelVersion", "Registry", "SourceFile", "collect_problems",
+           "confined_path", "format_loc", "load_registry"]

@@ -1,0 +1,64 @@
+"""What the producing stages share during one build, and how they plug in.
+
+A build has one BuildContext. Features contribute in two ways, like MkDocs
+plugin events:
+
+- a Producer yields OutputFiles for the docs tree (pages, downloads, plots);
+- a CardFragment returns named Markdown slots for a version's card page
+  (slot names: "top" callouts, "readiness", "quantitative", "changes",
+  "checklist"); the card template places each slot where it belongs.
+
+Features register with `producer` / `card_fragment` decorators in their own
+module; `site.py` imports those modules and calls every registered function
+in a fixed order, so output stays deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment
+
+from mlcards.outputs import OutputFile
+from mlcards.validate import ModelVersion, Registry
+
+CARD_SLOTS = ("top", "readiness", "quantitative", "changes", "checklist")
+
+
+@dataclass
+class BuildContext:
+    """Inputs and shared, memoised results of one build."""
+
+    registry: Registry
+    env: Environment
+    revision: str | None = None
+    build_date: str | None = None
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def cached(self, kind: str, mv: ModelVersion, compute: Callable[[], Any]) -> Any:
+        """Compute a per-version result once per build (e.g. 'score', 'evaluation')."""
+        key = (kind, mv.key)
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+Producer = Callable[[BuildContext], Iterable[OutputFile]]
+CardFragment = Callable[[BuildContext, ModelVersion], dict[str, str]]
+
+PRODUCERS: list[Producer] = []
+CARD_FRAGMENTS: list[CardFragment] = []
+
+
+def producer(func: Producer) -> Producer:
+    """Register a function that adds files to the docs tree."""
+    PRODUCERS.append(func)
+    return func
+
+
+def card_fragment(func: CardFragment) -> CardFragment:
+    """Register a function that fills named slots of each card page."""
+    CARD_FRAGMENTS.append(func)
+    return func

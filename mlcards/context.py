@@ -11,6 +11,10 @@ plugin events:
 Features register with `producer` / `card_fragment` decorators in their own
 module; `site.py` imports those modules and calls every registered function
 in a fixed order, so output stays deterministic.
+
+Links in slot Markdown are relative to the version's card page
+`models/<id>/<version>/index.md` (e.g. `scorecard.md`, `plots/x.svg`); the
+model's landing page `models/<id>/index.md` rebases them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from jinja2 import Environment
 
 from mlcards.outputs import OutputFile
+from mlcards.readiness import Score, score_assessment
 from mlcards.validate import ModelVersion, Registry
 
 CARD_SLOTS = ("top", "readiness", "quantitative", "changes", "checklist")
@@ -36,6 +41,8 @@ class BuildContext:
     revision: str | None = None
     build_date: str | None = None
     memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    produced: set[str] = field(default_factory=set)
+    """Docs-tree paths written so far by earlier producers (filled by site.py)."""
 
     def cached(self, kind: str, mv: ModelVersion, compute: Callable[[], Any]) -> Any:
         """Compute a per-version result once per build (e.g. 'score', 'evaluation')."""
@@ -43,6 +50,19 @@ class BuildContext:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    def score(self, mv: ModelVersion) -> Score | None:
+        """The version's readiness score (memoised as 'score'), None without readiness.yaml."""
+        readiness = mv.readiness
+        if readiness is None:
+            return None
+        rubric = self.registry.rubrics[readiness.rubric]
+        result: Score = self.cached("score", mv, lambda: score_assessment(readiness, rubric))
+        return result
+
+    def has_file(self, path: str) -> bool:
+        """Whether an earlier producer wrote `path` (docs-tree relative, posix)."""
+        return path in self.produced
 
 
 Producer = Callable[[BuildContext], Iterable[OutputFile]]

@@ -1,0 +1,181 @@
+"""Reports of `mlcards check` that CI systems read natively.
+
+- `junit_xml(cases)`: JUnit XML (testsuites > testsuite > testcase > failure), one
+  test case per model version and policy rule, one test suite per model version,
+  so GitLab, Jenkins, Azure and GitHub test-report actions list failing rules.
+- `github_annotations(cases)`: GitHub Actions workflow commands
+  (`::error file=...,line=...,col=...,title=...::message`), so each finding is
+  shown on the file and line it is about.
+
+Both are deterministic: no clock time (every `time` is 0), suites sorted by name,
+test cases in the order the check evaluated them.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+Level = Literal["error", "warning", "notice"]
+OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped")
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One located finding inside a test case."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    level: Level = "error"
+    field: str = ""
+
+    def location(self) -> str:
+        """`file:line:column` (as much of it as is known), or ''."""
+        if not self.file:
+            return ""
+        parts = [self.file, *(str(n) for n in (self.line, self.column) if n)]
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """`file:line:column: field: message`, like the validator's problems."""
+        head = [p for p in (self.location(), self.field) if p]
+        prefix = "warning: " if self.level == "warning" else ""
+        return ": ".join([*head, prefix + self.message])
+
+
+@dataclass(frozen=True)
+class Case:
+    """The result of one policy rule on one model version (or on the registry)."""
+
+    suite: str
+    name: str
+    outcome: Outcome = "passed"
+    notes: tuple[Note, ...] = ()
+    reason: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The message of the first finding that decided the outcome."""
+        wanted: Level = "error" if self.outcome in ("failed", "error") else "warning"
+        decisive = [n for n in self.notes if n.level == wanted] or list(self.notes)
+        if not decisive:
+            return self.reason or self.outcome
+        more = len(decisive) - 1
+        return decisive[0].message + (f" (and {more} more)" if more > 0 else "")
+
+
+def counts(cases: Iterable[Case]) -> dict[Outcome, int]:
+    """How many cases have each outcome."""
+    out: dict[Outcome, int] = dict.fromkeys(OUTCOMES, 0)
+    for case in cases:
+        out[case.outcome] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- JUnit XML
+
+
+def _xml_text(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+def _set_counts(elem: ET.Element, cases: Sequence[Case]) -> None:
+    c = counts(cases)
+    elem.set("tests", str(len(cases)))
+    elem.set("failures", str(c["failed"]))
+    elem.set("errors", str(c["error"]))
+    elem.set("skipped", str(c["skipped"]))
+    elem.set("time", "0")
+
+
+def _testcase(parent: ET.Element, case: Case) -> None:
+    elem = ET.SubElement(parent, "testcase", classname=_xml_text(case.suite),
+                         name=_xml_text(case.name), time="0")
+    located = next((n for n in case.notes if n.file), None)
+    if located is not None and located.file:
+        elem.set("file", _xml_text(located.file))
+        if located.line:
+            elem.set("line", str(located.line))
+    body = "\n".join(n.format() for n in case.notes)
+    if case.outcome in ("failed", "error"):
+        tag = "failure" if case.outcome == "failed" else "error"
+        child = ET.SubElement(elem, tag, message=_xml_text(case.summary),
+                              type=_xml_text(case.name))
+        child.text = _xml_text(body) if body else None
+    elif case.outcome == "skipped":
+        ET.SubElement(elem, "skipped", message=_xml_text(case.reason or case.summary))
+    elif body:  # passed with warnings: keep them visible in the report
+        ET.SubElement(elem, "system-out").text = _xml_text(body)
+
+
+def junit_xml(cases: Sequence[Case], name: str = "mlcards check") -> bytes:
+    """The JUnit XML report: one testsuite per suite name, sorted; UTF-8 bytes."""
+    root = ET.Element("testsuites", name=_xml_text(name))
+    _set_counts(root, cases)
+    suites: dict[str, list[Case]] = {}
+    for case in cases:
+        suites.setdefault(case.suite, []).append(case)
+    for suite_name in sorted(suites):
+        members = suites[suite_name]
+        suite = ET.SubElement(root, "testsuite", name=_xml_text(suite_name))
+        _set_counts(suite, members)
+        for case in members:
+            _testcase(suite, case)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message (GitHub's rules: %, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value (also ':' and ',')."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(note: Note, title: str) -> str:
+    """One `::error file=...,line=...,col=...,title=...::message` line."""
+    props: list[tuple[str, str]] = []
+    if note.file:
+        props.append(("file", note.file))
+        if note.line:
+            props.append(("line", str(note.line)))
+        if note.column:
+            props.append(("col", str(note.column)))
+    props.append(("title", title))
+    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    message = f"{note.field}: {note.message}" if note.field else note.message
+    return f"::{note.level} {joined}::{escape_data(message)}"
+
+
+def github_annotations(cases: Sequence[Case]) -> str:
+    """Workflow commands for every finding, then a plain summary line."""
+    lines: list[str] = []
+    for case in cases:
+        title = f"{case.name} ({case.suite})"
+        notes = case.notes
+        if case.outcome in ("failed", "error") and not any(n.level == "error" for n in notes):
+            notes = (*notes, Note(case.summary))
+        for note in notes:
+            if case.outcome == "skipped":
+                continue
+            lines.append(annotation(note, title))
+    c = counts(cases)
+    lines.append(f"mlcards check: {len(cases)} checks, {c['passed']} passed, "
+                 f"{c['failed']} failed, {c['error']} errors, {c['skipped']} skipped")
+    return "\n".join(lines) + "\n"

@@ -9,10 +9,13 @@ allow-list; the result is marked safe and embedded as an HTML block.
 
 from __future__ import annotations
 
+import posixpath
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import markdown
 import nh3
@@ -69,6 +72,76 @@ def markdown_to_html(text: str | None) -> Markup:
     return Markup(f'<div class="mlcards-md" markdown="0">\n{clean}\n</div>')
 
 
+def format_number(value: float | int | None, digits: int = 3) -> str:
+    """A metric value with up to `digits` decimals, trailing zeros dropped ('—' for None)."""
+    if value is None:
+        return "—"
+    text = f"{float(value):.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
+def safe_url(url: str | None) -> str:
+    """`url` when its scheme is allowed (http, https, mailto) or it is relative, else '#'."""
+    if not url:
+        return "#"
+    text = url.strip()
+    if re.search(r"[\x00-\x20]", text):
+        return "#"
+    scheme = urlsplit(text).scheme.lower()
+    return text if scheme in URL_SCHEMES or (not scheme and not text.startswith("//")) else "#"
+
+
+def external_link(url: str | None, text: Any = None) -> Markup:
+    """An inline HTML link to an outside URL; the text is escaped, unsafe URLs become '#'."""
+    label = escape_text(url if text is None else text)
+    href = escape(safe_url(url))
+    return Markup(f'<a href="{href}" rel="noopener noreferrer nofollow">{label}</a>')
+
+
+def plain_title(value: Any) -> str:
+    """A page or site title with no markup characters (MkDocs themes print titles raw)."""
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(value))
+    text = re.sub(r"[<>&\"'`]", "", text)
+    return re.sub(r"\s+", " ", text).strip() or "untitled"
+
+
+def slugify(value: Any) -> str:
+    """Lower-case ASCII anchor id: letters, digits and '-' (tags, sections)."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "x"
+
+
+def relative_url(from_page: str, to_path: str) -> Markup:
+    """Link from one docs-tree page to another docs-tree path (both posix, docs-relative)."""
+    target, _, anchor = to_path.partition("#")
+    rel = posixpath.relpath(target, posixpath.dirname(from_page) or ".") if target else ""
+    url = quote(rel, safe="/._-~") + (f"#{quote(anchor, safe='._-')}" if anchor else "")
+    return Markup(url)
+
+
+_MD_LINK = re.compile(r"(\]\()([^)\s]+)")
+_MD_REF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)", re.MULTILINE)
+_HTML_ATTR = re.compile(r"""((?:href|src)=["'])([^"']+)""")
+
+
+def rebase_links(markdown_text: str, prefix: str) -> str:
+    """Prefix every relative link target of Markdown/HTML text with `prefix`.
+
+    Used to show a version page's fragments on the model's landing page, one folder up.
+    """
+    def fix(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if urlsplit(target).scheme or target.startswith(("/", "#")):
+            return match.group(0)
+        return match.group(1) + posixpath.join(prefix, target)
+
+    for pattern in (_MD_LINK, _MD_REF, _HTML_ATTR):
+        markdown_text = pattern.sub(fix, markdown_text)
+    return markdown_text
+
+
 @cache
 def make_environment(override_dir: Path | None = None) -> Environment:
     """The Jinja environment: user templates first, then the built-in ones.
@@ -89,4 +162,8 @@ def make_environment(override_dir: Path | None = None) -> Environment:
     env.filters["md"] = markdown_to_html
     env.filters["text"] = escape_text
     env.filters["html"] = escape
+    env.filters["num"] = format_number
+    env.filters["link"] = external_link
+    env.filters["plain"] = plain_title
+    env.filters["slug"] = slugify
     return env

@@ -1,0 +1,175 @@
+"""`registry.json` at the site root: the machine-readable index of the registry.
+
+Every model version with its status, risk tier, tags, task, owners, dates,
+readiness score and level, headline metrics, deprecation and the relative
+URLs of its card page, scorecard page and downloads, so other tools (release
+dashboards, deployment gates, search) read the registry without scraping
+pages. Deterministic: keys sorted, lists sorted, no clock time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from mlcards import __version__
+from mlcards.context import BuildContext, producer
+from mlcards.outputs import OutputFile
+from mlcards.readiness import Score
+from mlcards.schema.common import Person
+from mlcards.schema.evaluation import Result
+from mlcards.validate import ModelEntry, ModelVersion
+
+INDEX_PATH = "registry.json"
+INDEX_FORMAT = 1
+DOWNLOADS = ("json", "csv", "pdf")
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _person(p: Person) -> dict[str, Any]:
+    return {k: v for k, v in p.model_dump().items() if v is not None}
+
+
+def page_url(doc_path: str) -> str:
+    """The site URL of a docs page, relative to the site root (directory URLs):
+    models/a/1.0.0/index.md -> models/a/1.0.0/, .../scorecard.md -> .../scorecard/."""
+    stem = doc_path.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def links(ctx: BuildContext, mv: ModelVersion) -> dict[str, Any]:
+    """Relative URLs of the version's pages and downloads that the build wrote."""
+    base = f"models/{mv.model_id}/{mv.version}"
+    out: dict[str, Any] = {"model": page_url(f"models/{mv.model_id}/index.md"),
+                           "card": page_url(f"{base}/index.md")}
+    if ctx.has_file(f"{base}/scorecard.md"):
+        out["scorecard"] = page_url(f"{base}/scorecard.md")
+    downloads = {ext: f"{base}/scorecard.{ext}" for ext in DOWNLOADS
+                 if ctx.has_file(f"{base}/scorecard.{ext}")}
+    if downloads:
+        out["downloads"] = downloads
+    return out
+
+
+def readiness(score: Score | None) -> dict[str, Any] | None:
+    """Final score, level and section sums of the version's assessment."""
+    if score is None:
+        return None
+    return {
+        "rubric": score.rubric.rubric,
+        "rubric_version": score.rubric.version,
+        "score": score.final,
+        "level": score.level.summary,
+        "weakest_section": score.weakest.id,
+        "sections": {s.id: {"score": s.score, "maximum": s.maximum} for s in score.sections},
+        "gaps": len(score.gaps),
+    }
+
+
+def overall_results(mv: ModelVersion) -> list[Result]:
+    """Results on the whole evaluation set (empty slice) given in evaluation.yaml."""
+    if mv.evaluation is None:
+        return []
+    return [r for r in mv.evaluation.results if not r.slice]
+
+
+def headline_metrics(mv: ModelVersion) -> list[dict[str, Any]]:
+    """Overall values of the metrics marked `headline` (all metrics when none is)."""
+    if mv.evaluation is None:
+        return []
+    defs = {m.name: m for m in mv.evaluation.metrics}
+    wanted = {n for n, m in defs.items() if m.headline} or set(defs)
+    out = []
+    for r in overall_results(mv):
+        if r.metric not in wanted:
+            continue
+        d = defs[r.metric]
+        item: dict[str, Any] = {"name": r.metric, "value": r.value,
+                                "higher_is_better": d.higher_is_better}
+        if r.ci is not None:
+            item["ci"] = list(r.ci)
+        if r.n is not None:
+            item["n"] = r.n
+        if d.threshold is not None:
+            item["threshold"] = d.threshold
+        out.append(item)
+    return sorted(out, key=lambda m: m["name"])
+
+
+def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dict[str, Any]:
+    """One model version of the index."""
+    card, details = mv.card, mv.card.model_details
+    dep = card.deprecation
+    return {
+        "id": mv.model_id,
+        "version": mv.version,
+        "latest": mv is model.latest,
+        "name": details.name,
+        "status": card.status,
+        "risk_tier": card.risk_tier,
+        "tags": sorted(set(card.tags)),
+        "task": details.task,
+        "owners": sorted((_person(p) for p in details.owners),
+                         key=lambda p: json.dumps(p, sort_keys=True)),
+        "license": details.license,
+        "dates": {
+            "released": _date(details.date),
+            "next_review": _date(card.next_review),
+            "evaluated": _date(mv.evaluation.date if mv.evaluation else None),
+            "assessed": _date(mv.readiness.date if mv.readiness else None),
+            "assessment_next_review": _date(mv.readiness.next_review if mv.readiness
+                                            else None),
+        },
+        "approvals": sorted(({"name": a.name, "role": a.role, "date": _date(a.date),
+                              "decision": a.decision} for a in card.approvals),
+                            key=lambda a: (a["date"] or "", a["name"], a["role"])),
+        "readiness": readiness(ctx.score(mv)),
+        "metrics": headline_metrics(mv),
+        "deprecation": (None if dep is None else
+                        {"reason": dep.reason, "replaced_by": dep.replaced_by}),
+        "links": links(ctx, mv),
+    }
+
+
+def build_index(ctx: BuildContext) -> dict[str, Any]:
+    """The whole index as plain data."""
+    reg = ctx.registry
+    models = sorted(reg.models, key=lambda m: m.id)
+    versions = [version_entry(ctx, m, mv) for m in models
+                for mv in sorted(m.versions, key=lambda v: v.sort_key)]
+    return {
+        "format": INDEX_FORMAT,
+        "generator": f"mlcards {__version__}",
+        "revision": ctx.revision,
+        "registry": {
+            "title": reg.config.title,
+            "description": reg.config.description,
+            "site_url": reg.config.site_url,
+            "repo_url": reg.config.repo_url,
+            "policy": reg.config.policy.model_dump(mode="json"),
+        },
+        "models": [{"id": m.id, "name": m.latest.card.model_details.name,
+                    "latest_version": m.latest.version,
+                    "versions": [v.version for v in m.versions],
+                    "url": page_url(f"models/{m.id}/index.md")} for m in models],
+        "versions": versions,
+    }
+
+
+def index_json(ctx: BuildContext) -> bytes:
+    """registry.json's bytes: sorted keys, two-space indent, trailing newline."""
+    text = json.dumps(build_index(ctx), indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+@producer
+def produce_index(ctx: BuildContext) -> Iterator[OutputFile]:
+    """Write registry.json at the docs root (run last, so links see every download)."""
+    yield OutputFile(INDEX_PATH, index_json(ctx))

@@ -7,29 +7,67 @@ import sys
 from pathlib import Path
 
 from mlcards.commands import Subparsers, add_command
-from mlcards.errors import format_problems
-from mlcards.validate import collect_problems
+from mlcards.errors import Problem, display_path, format_problems
+from mlcards.validate import CONFIG_FILE, collect_problems
 
 
 def register(sub: Subparsers) -> None:
     p = add_command(sub, "validate", "Check every file of a registry against the schemas.",
                     "  mlcards validate site_example\n"
-                    "  mlcards validate --strict my-registry   # also reject TODO placeholders\n")
-    p.add_argument("registry", type=Path, help="registry folder (holds mlcards.yaml)")
+                    "  mlcards validate --strict my-registry   # also reject TODO placeholders\n"
+                    "  mlcards validate models/a/1.0.0/card.yaml  # the registry holding a file\n")
+    p.add_argument("registry", type=Path, nargs="+",
+                   help="registry folder (holds mlcards.yaml), or files inside registries: "
+                        "each registry holding one is validated once (for pre-commit hooks)")
     p.add_argument("--strict", action="store_true",
                    help="also reject placeholder text (TODO, 'More information needed') "
                         "in required sections")
     p.set_defaults(func=run)
 
 
+def registry_root(path: Path) -> Path | None:
+    """The folder holding mlcards.yaml at or above `path`, or None."""
+    start = path.absolute()
+    if not start.is_dir():
+        start = start.parent
+    return next((d for d in (start, *start.parents) if (d / CONFIG_FILE).is_file()), None)
+
+
+def roots_of(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Registries to validate: folders as given, files mapped to their registry once."""
+    roots: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        found = None if path.is_dir() else registry_root(path)
+        root = path if path.is_dir() else Path(display_path(found)) if found else None
+        if root is None:
+            problems.append(Problem(display_path(path), 1, 1, "",
+                                    f"not inside a registry (no {CONFIG_FILE} in its folder "
+                                    "or above)"))
+        elif all(root.resolve() != r.resolve() for r in roots):
+            roots.append(root)
+    return roots, problems
+
+
 def run(args: argparse.Namespace) -> int:
-    registry, problems = collect_problems(args.registry, strict=args.strict)
+    roots, outside = roots_of(args.registry)
+    if outside:
+        print(format_problems(outside), file=sys.stderr)
+    status = 1 if outside else 0
+    for root in roots:
+        status = max(status, validate_one(root, args.strict))
+    return status
+
+
+def validate_one(root: Path, strict: bool) -> int:
+    """Validate one registry folder, print its problems and a summary line."""
+    registry, problems = collect_problems(root, strict=strict)
     if problems:
         print(format_problems(problems), file=sys.stderr)
     if registry is None:
         errors = sum(p.severity == "error" for p in problems)
-        print(f"{errors} error(s) in {args.registry}", file=sys.stderr)
+        print(f"{errors} error(s) in {root}", file=sys.stderr)
         return 1
     n = len(registry.versions())
-    print(f"{args.registry}: {len(registry.models)} models, {n} versions: valid")
+    print(f"{root}: {len(registry.models)} models, {n} versions: valid")
     return 0

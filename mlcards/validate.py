@@ -140,13 +140,13 @@ def problems_from_validation(exc: ValidationError, doc: LoadedYaml,
     for err in exc.errors(include_url=False):
         loc = _data_loc(err["loc"], doc)
         kind = err["type"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and loc:
             name = str(loc[-1])
             allowed = fields_at(model, loc[:-1])
             hint = did_you_mean(name, allowed)
             expected = f"; allowed keys: {', '.join(allowed)}" if not hint and allowed else ""
             out.append(doc.problem(loc, f"unknown key {name!r}{hint}{expected}", key=True))
-        elif kind == "missing":
+        elif kind == "missing" and loc:
             out.append(doc.problem(loc, f"required field {str(loc[-1])!r} is missing"))
         else:
             got = _short(err.get("input"))
@@ -167,9 +167,8 @@ def _data_loc(loc: tuple[Any, ...], doc: LoadedYaml) -> tuple[str | int, ...]:
 
 
 def _is_internal(part: Any) -> bool:
-    return isinstance(part, str) and (
-        part == "[key]" or "[" in part or part.startswith("function-") or part in
-        {"str", "int", "float", "bool", "date", "none", "list", "dict", "tuple"})
+    """pydantic's own location parts: '[key]', 'function-after[...]', 'list[str]'."""
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
 
 
 def fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

@@ -12,11 +12,12 @@ import io
 from typing import Any
 
 import matplotlib
+from cycler import cycler
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.style
+from matplotlib.figure import Figure
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
              "#F0E442", "#000000")
@@ -30,10 +31,10 @@ STYLE: dict[str, Any] = {
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
+    "axes.prop_cycle": cycler(color=list(OKABE_ITO)),
     "figure.dpi": 100,
 }
-plt.rcParams.update(STYLE)
+matplotlib.style.use(STYLE)  # pyplot is never imported: figures are plain Figure objects
 
 _NO_DATES: dict[str, Any] = {"Date": None, "Creator": None}
 

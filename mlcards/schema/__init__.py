@@ -1,11 +1,13 @@
 """Pydantic models, one module per file kind of a registry."""
 
+from pydantic import BaseModel
+
 from mlcards.schema.card import Card
 from mlcards.schema.config import RegistryConfig
 from mlcards.schema.evaluation import Evaluation
 from mlcards.schema.readiness import Readiness
 
-FILE_KINDS = {
+FILE_KINDS: dict[str, type[BaseModel]] = {
     "card": Card,
     "evaluation": Evaluation,
     "readiness": Readiness,

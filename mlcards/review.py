@@ -1,0 +1,263 @@
+"""Lifecycle and review: stale evaluations, overdue reviews, deprecation, the
+reviewer checklist, and the version list of a model.
+
+Dates. "Overdue" compares `next_review` with an *as-of* date: the one given
+(`--as-of`, or the build date), else the newest date found in the registry's
+inputs (release, evaluation, assessment, approval and test-run dates; never
+the forward-looking `next_review`). Never the clock: the same inputs give the
+same answer on any day. Only the newest version of a model that is not
+retired can be overdue; a stale evaluation (evaluation.date before the
+version's release date) is flagged on any version.
+
+Checklist. Each policy-required section (all nine when the policy lists none)
+is *complete* when every prompt Mitchell et al. ask for in it is filled with
+no placeholder text, *missing* when none is, *present* otherwise. A card's
+completeness is the share of filled prompts over its required sections; the
+registry's is the same share over the newest version of every model that is
+not retired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mlcards.diff import ResultsOf, given_results
+from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
+from mlcards.schema.evaluation import Result
+from mlcards.validate import PLACEHOLDERS, ModelEntry, ModelVersion, Registry
+
+FlagKind = Literal["stale-evaluation", "review-overdue", "assessment-overdue",
+                   "deprecated", "no-replacement"]
+
+PROMPTS: dict[str, tuple[str, ...]] = {
+    "model_details": ("description", "type", "owners", "license", "references", "questions"),
+    "intended_use": ("primary_uses", "primary_users", "out_of_scope"),
+    "factors": ("relevant", "evaluation"),
+    "metrics": ("performance_measures", "decision_thresholds", "variation_approaches"),
+    "evaluation_data": ("datasets", "motivation", "preprocessing"),
+    "training_data": ("datasets", "preprocessing"),
+    "quantitative_analyses": ("unitary", "intersectional"),
+    "ethical_considerations": ("data", "human_life", "mitigations", "risks", "use_cases"),
+    "caveats_and_recommendations": ("",),
+}
+"""Per card section, the fields that answer Mitchell et al.'s prompts ('' = the section
+itself is the text)."""
+
+
+def results_function(registry: Registry) -> ResultsOf:
+    """How to get a version's results: computed from predictions when the evaluation
+    module provides them, else the results written in evaluation.yaml."""
+    del registry
+    return given_results
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _dates(mv: ModelVersion) -> Iterable[dt.date]:
+    card = mv.card
+    yield card.model_details.date
+    yield from (a.date for a in card.approvals)
+    if mv.evaluation is not None and mv.evaluation.date is not None:
+        yield mv.evaluation.date
+    if mv.readiness is not None:
+        yield mv.readiness.date
+        yield from (t.last_run for t in mv.readiness.tests.values() if t.last_run)
+
+
+def newest_input_date(registry: Registry) -> dt.date:
+    """The newest past-facing date in the registry's inputs (see module doc)."""
+    return max(d for mv in registry.versions() for d in _dates(mv))
+
+
+def as_of_date(registry: Registry, given: str | dt.date | None = None) -> dt.date:
+    """The date reviews are due against: `given` (ISO text or date), else the newest
+    input date."""
+    if isinstance(given, dt.date):
+        return given
+    if given:
+        return dt.date.fromisoformat(given[:10])
+    return newest_input_date(registry)
+
+
+# --------------------------------------------------------------------------- flags
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A lifecycle finding about one version, located in one of its files."""
+
+    kind: FlagKind
+    message: str
+    file: str
+    loc: tuple[str | int, ...]
+
+
+def lifecycle_flags(registry: Registry, mv: ModelVersion, as_of: dt.date) -> list[Flag]:
+    """Stale evaluation, overdue review or assessment, deprecation without replacement."""
+    card, out = mv.card, []
+    released = card.model_details.date
+    ev = mv.evaluation
+    if ev is not None and ev.date is not None and ev.date < released:
+        out.append(Flag("stale-evaluation",
+                        f"evaluation dated {ev.date} is older than the release of this "
+                        f"version ({released}); re-evaluate the released model",
+                        "evaluation", ("date",)))
+    entry = registry.model(mv.model_id)
+    current = entry is not None and entry.latest is mv and card.status != "retired"
+    if current and card.next_review is not None and card.next_review < as_of:
+        out.append(Flag("review-overdue", f"card review was due on {card.next_review} "
+                        f"(as of {as_of})", "card", ("next_review",)))
+    rd = mv.readiness
+    if current and rd is not None and rd.next_review is not None and rd.next_review < as_of:
+        out.append(Flag("assessment-overdue", f"readiness assessment was due for review on "
+                        f"{rd.next_review} (as of {as_of})", "readiness", ("next_review",)))
+    if card.status == "deprecated":
+        dep = card.deprecation
+        if dep is None or dep.replaced_by is None:
+            out.append(Flag("no-replacement", "deprecated model names no replacement; set "
+                            "deprecation.replaced_by to the id of the model to use instead",
+                            "card", ("status",)))
+        else:
+            out.append(Flag("deprecated", f"deprecated; use {dep.replaced_by} instead",
+                            "card", ("deprecation", "replaced_by")))
+    return out
+
+
+# --------------------------------------------------------------------------- checklist
+
+
+SectionState = Literal["complete", "present", "missing"]
+
+
+@dataclass(frozen=True)
+class SectionCheck:
+    """One required section of one card: which prompts are filled."""
+
+    key: str
+    title: str
+    filled: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def state(self) -> SectionState:
+        if not self.missing:
+            return "complete"
+        return "present" if self.filled else "missing"
+
+
+@dataclass(frozen=True)
+class Checklist:
+    sections: tuple[SectionCheck, ...]
+
+    @property
+    def filled(self) -> int:
+        return sum(len(s.filled) for s in self.sections)
+
+    @property
+    def total(self) -> int:
+        return sum(len(s.filled) + len(s.missing) for s in self.sections)
+
+    @property
+    def completeness(self) -> float:
+        """Share of filled prompts, 0..1 (1 when nothing is required)."""
+        return self.filled / self.total if self.total else 1.0
+
+    def count(self, state: SectionState) -> int:
+        return sum(s.state == state for s in self.sections)
+
+
+def _filled(value: Any) -> bool:
+    """Non-empty and free of placeholder text (TODO, TBD, 'More information needed')."""
+    if value is None or value == "" or value == [] or value == {}:
+        return False
+    if isinstance(value, str):
+        return PLACEHOLDERS.search(value) is None
+    if isinstance(value, list):
+        return all(_filled(v) for v in value)
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(exclude_none=True)
+    if isinstance(value, dict):
+        return all(_filled(v) for v in value.values() if v not in (None, [], {}))
+    return True
+
+
+def _prompt_filled(mv: ModelVersion, section: str, prompt: str,
+                   results: list[Result]) -> bool:
+    value = getattr(mv.card, section)
+    if prompt:
+        value = getattr(value, prompt, None)
+    if _filled(value):
+        return True
+    if section != "quantitative_analyses":
+        return False
+    if prompt == "unitary":  # the numbers themselves answer the prompt
+        return any(r.slice for r in results) or _predicts(mv, 1)
+    return any(len(r.slice) > 1 for r in results) or _predicts(mv, 2)
+
+
+def _predicts(mv: ModelVersion, features: int) -> bool:
+    pred = mv.evaluation.predictions if mv.evaluation else None
+    return pred is not None and len(pred.sensitive) >= features
+
+
+def required_sections(registry: Registry) -> list[str]:
+    return list(registry.config.policy.required_sections) or list(CARD_SECTIONS)
+
+
+def checklist(registry: Registry, mv: ModelVersion,
+              results_of: ResultsOf = given_results) -> Checklist:
+    """The reviewer checklist of one version."""
+    results = results_of(mv)
+    out = []
+    for key in required_sections(registry):
+        prompts = PROMPTS[key]
+        filled = tuple(p for p in prompts if _prompt_filled(mv, key, p, results))
+        out.append(SectionCheck(key, SECTION_TITLES[key], filled,
+                                tuple(p for p in prompts if p not in filled)))
+    return Checklist(tuple(out))
+
+
+def current_versions(registry: Registry) -> list[ModelVersion]:
+    """The newest version of every model that is not retired."""
+    return [m.latest for m in registry.models if m.latest.card.status != "retired"]
+
+
+def registry_completeness(registry: Registry,
+                          results_of: ResultsOf = given_results) -> tuple[int, int]:
+    """(filled, total) prompts over the current versions of every model."""
+    lists = [checklist(registry, mv, results_of) for mv in current_versions(registry)]
+    return sum(c.filled for c in lists), sum(c.total for c in lists)
+
+
+def prompt_label(prompt: str) -> str:
+    return prompt.replace("_", " ") if prompt else "text"
+
+
+# --------------------------------------------------------------------------- version list
+
+
+@dataclass(frozen=True)
+class VersionFlags:
+    """Lifecycle badges of one version for version lists."""
+
+    version: str
+    status: str
+    flags: tuple[Flag, ...]
+
+    @property
+    def badges(self) -> list[str]:
+        names = {"stale-evaluation": "stale evaluation", "review-overdue": "review overdue",
+                 "assessment-overdue": "assessment overdue"}
+        return [names[f.kind] for f in self.flags if f.kind in names]
+
+
+def version_flags(registry: Registry, entry: ModelEntry,
+                  as_of: dt.date) -> list[VersionFlags]:
+    """Newest first: each version's status and lifecycle flags."""
+    return [VersionFlags(mv.version, mv.card.status,
+                         tuple(lifecycle_flags(registry, mv, as_of)))
+            for mv in reversed(entry.versions)]

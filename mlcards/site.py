@@ -1,0 +1,396 @@
+"""Stage 6, assemble: producers -> docs tree + mkdocs.yml -> MkDocs build -> atomic swap.
+
+`build_site` is the whole pipeline behind `mlcards build`: it loads and validates
+the registry (refusing invalid input with the validator's messages), runs every
+registered producer in a fixed order, writes the docs tree and a generated
+`mkdocs.yml`, runs MkDocs once (mkdocs-material theme) into a temporary folder
+next to the output, and only then swaps that folder in. Any failure leaves the
+previous output untouched. Output is deterministic: the sitemap's dates come
+from SOURCE_DATE_EPOCH, set from `--build-date` or the newest card date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+import yaml
+
+from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext
+from mlcards.errors import MlcardsError, display_path
+from mlcards.outputs import OutputFile
+from mlcards.render import make_environment, plain_title
+from mlcards.validate import Registry, load_registry
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+FEATURE_MODULES = (
+    "mlcards.scorecard",
+    "mlcards.evaluation",
+    "mlcards.history",
+    "mlcards.checklist",
+    "mlcards.registry_index",
+    "mlcards.pages",
+)
+"""Modules whose import registers producers and card fragments, in run order.
+`mlcards.pages` comes last so the home and card pages can see which pages
+(scorecards, the readiness overview) the other features produced."""
+
+NAV = (("Home", "index.md"), ("Models", "models/index.md"), ("Tags", "tags/index.md"),
+       ("Readiness", "readiness/index.md"))
+"""The navigation: top-level pages only (never every model), when they exist."""
+
+MARKER = ".mlcards-build"
+MARKER_TEXT = "Built by `mlcards build`; mlcards replaces this folder on the next build.\n"
+PLOT_SUFFIXES = (".svg", ".png", ".pdf")
+
+
+class Progress(Protocol):
+    """Where the pipeline reports what it did (the CLI prints it; tests ignore it)."""
+
+    def stage(self, text: str) -> None: ...
+
+    def counts(self, pages: int, plots: int) -> None: ...
+
+    def warning(self, text: str) -> None: ...
+
+
+class NoProgress:
+    """A Progress that reports nothing."""
+
+    def stage(self, text: str) -> None:
+        return None
+
+    def counts(self, pages: int, plots: int) -> None:
+        return None
+
+    def warning(self, text: str) -> None:
+        return None
+
+
+@dataclass
+class BuildOptions:
+    """What `mlcards build` was asked to do."""
+
+    strict: bool = False
+    docs_only: bool = False
+    revision: str | None = None
+    build_date: str | None = None
+    progress: Progress = field(default_factory=NoProgress)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    pages: int
+    plots: int
+    files: int
+    warnings: list[str]
+
+
+# --------------------------------------------------------------------------- produce
+
+
+def load_features() -> None:
+    """Import every feature module (skipping ones not written yet) and order the registries."""
+    for name in FEATURE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    PRODUCERS.sort(key=_feature_rank)
+    CARD_FRAGMENTS.sort(key=_feature_rank)
+
+
+def _feature_rank(func: Callable[..., Any]) -> int:
+    """Position of the function's module in FEATURE_MODULES (others after them).
+    list.sort is stable, so functions of one module keep their definition order."""
+    module = getattr(func, "__module__", "")
+    return FEATURE_MODULES.index(module) if module in FEATURE_MODULES else len(FEATURE_MODULES)
+
+
+def make_context(registry: Registry, *, revision: str | None = None,
+                 build_date: str | None = None) -> BuildContext:
+    """The build's one context: registry, the Jinja environment, revision and date."""
+    override = registry.root / registry.config.templates if registry.config.templates else None
+    env = make_environment(override.resolve() if override else None)
+    return BuildContext(registry, env, revision=resolve_revision(registry.root, revision),
+                        build_date=build_date or default_build_date(registry))
+
+
+def resolve_revision(root: Path, given: str | None) -> str | None:
+    """The revision given, else git's HEAD when the registry is a git checkout."""
+    try:
+        from mlcards.provenance import source_revision
+    except ImportError:
+        return given
+    return source_revision(root, given)
+
+
+def default_build_date(registry: Registry) -> str:
+    """The newest release date among the cards (never the clock); 1970-01-01 when empty."""
+    dates = [mv.card.model_details.date for mv in registry.versions()]
+    return max(dates).isoformat() if dates else "1970-01-01"
+
+
+def parse_build_date(text: str) -> str:
+    """Validate a YYYY-MM-DD date given on the command line."""
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise MlcardsError(f"--build-date: expected a date as YYYY-MM-DD, got {text!r}") from exc
+
+
+def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputFile]:
+    """Run every producer in order; refuse two producers writing the same path."""
+    load_features()
+    progress = progress or NoProgress()
+    files: dict[str, OutputFile] = {}
+    owners: dict[str, str] = {}
+    for func in list(PRODUCERS):
+        name = f"{func.__module__}.{getattr(func, '__name__', '?')}"
+        for out in _run_producer(func, ctx):
+            if out.path in files:
+                raise MlcardsError(f"{name} and {owners[out.path]} both write {out.path}")
+            _check_path(out.path, name)
+            files[out.path] = out
+            owners[out.path] = name
+            ctx.produced.add(out.path)
+        progress.counts(*count_kinds(files))
+    return [files[p] for p in sorted(files)]
+
+
+def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
+                  ctx: BuildContext) -> list[OutputFile]:
+    try:
+        return list(func(ctx))
+    except jinja2.TemplateError as exc:
+        raise MlcardsError(template_error(exc)) from exc
+
+
+def template_error(exc: jinja2.TemplateError) -> str:
+    """`templates/x.md.j2:12:1: template: message` from a Jinja error or its traceback."""
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if filename is None:
+        tb = exc.__traceback__
+        while tb is not None:
+            frame_file = tb.tb_frame.f_code.co_filename
+            if frame_file.endswith(".j2") or frame_file.endswith((".css", ".js")):
+                filename, line = frame_file, tb.tb_lineno
+            tb = tb.tb_next
+    where = f"{display_path(Path(filename))}:{line or 1}:1" if filename else "(template)"
+    return f"{where}: template: {exc.message or exc.__class__.__name__}"
+
+
+def _check_path(path: str, producer_name: str) -> None:
+    parts = path.split("/")
+    if path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
+        raise MlcardsError(f"{producer_name} wrote an invalid docs path {path!r}")
+
+
+def count_kinds(files: dict[str, OutputFile] | list[OutputFile]) -> tuple[int, int]:
+    """(pages, plots) among the produced files."""
+    paths = list(files) if isinstance(files, dict) else [f.path for f in files]
+    pages = sum(p.endswith(".md") for p in paths)
+    plots = sum("/plots/" in f"/{p}" and p.endswith(PLOT_SUFFIXES) for p in paths)
+    return pages, plots
+
+
+# --------------------------------------------------------------------------- mkdocs.yml
+
+
+def mkdocs_config(registry: Registry, paths: Iterable[str], *, strict: bool) -> dict[str, Any]:
+    """The generated mkdocs.yml: features both MkDocs and Zensical understand."""
+    from mlcards.pages import EXTRA_CSS, EXTRA_JAVASCRIPT
+
+    present = set(paths)
+    config = registry.config
+    doc: dict[str, Any] = {"site_name": plain_title(config.title)}
+    if config.description:
+        doc["site_description"] = plain_title(config.description)
+    if config.site_url:
+        doc["site_url"] = config.site_url
+    if config.repo_url:
+        doc["repo_url"] = config.repo_url
+    doc.update({
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "use_directory_urls": True,
+        "strict": strict,
+        "theme": {"name": "material", "language": "en", "font": False,
+                  "features": ["navigation.tabs", "navigation.top", "search.highlight"]},
+        "plugins": ["search"],
+        "markdown_extensions": ["admonition", "attr_list", "md_in_html", "tables",
+                                {"toc": {"permalink": True}}],
+        "extra_css": [p for p in EXTRA_CSS if p in present],
+        "extra_javascript": [p for p in EXTRA_JAVASCRIPT if p in present],
+        "nav": [{title: path} for title, path in NAV if path in present],
+    })
+    return doc
+
+
+def mkdocs_yaml(doc: dict[str, Any]) -> str:
+    header = "# Generated by mlcards build; edit the registry, not this file.\n"
+    return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def write_tree(files: list[OutputFile], config_text: str, root: Path) -> None:
+    """root/mkdocs.yml and root/docs/<path> for every produced file."""
+    docs = root / "docs"
+    for out in files:
+        target = docs / out.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(out.content)
+    (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- mkdocs
+
+
+@contextmanager
+def source_date_epoch(date: str) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to midnight UTC of `date` while MkDocs runs."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = calendar.timegm(dt.date.fromisoformat(date).timetuple())
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+@contextmanager
+def mkdocs_messages(sink: list[str]) -> Iterator[None]:
+    """Collect MkDocs' warnings and errors (instead of printing them as they come)."""
+    import logging
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sink.append(f"mkdocs: {record.levelname.lower()}: {record.getMessage()}")
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: str) -> list[str]:
+    """Build the site once with MkDocs; return its warnings or raise MlcardsError."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    messages: list[str] = []
+    with mkdocs_messages(messages), source_date_epoch(build_date):
+        try:
+            config = load_config(config_file=str(config_file), site_dir=str(site_dir),
+                                 strict=strict, validation={"anchors": "warn"})
+            build(config)
+        except MkDocsException as exc:
+            detail = "\n".join(messages) or str(exc)
+            raise MlcardsError(f"MkDocs build failed: {exc}\n{detail}") from exc
+    return messages
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_site(registry_root: Path, output: Path, options: BuildOptions | None = None,
+               ) -> BuildResult:
+    """The whole `mlcards build`: validate, produce, write, MkDocs, swap in atomically."""
+    options = options or BuildOptions()
+    progress = options.progress
+    check_output(registry_root, output)
+    registry = load_registry(registry_root)
+    for warning in registry.warnings:
+        progress.warning(warning.format())
+    n_versions = len(registry.versions())
+    progress.stage(f"loaded {len(registry.models)} models, {n_versions} versions")
+    ctx = make_context(registry, revision=options.revision, build_date=options.build_date)
+    files = produce(ctx, progress)
+    pages, plots = count_kinds(files)
+    progress.stage(f"rendered {pages} pages, {plots} plots, {len(files)} files")
+    config_text = mkdocs_yaml(mkdocs_config(registry, [f.path for f in files],
+                                            strict=options.strict))
+    warnings: list[str] = []
+    with staging_folder(output) as staged:
+        if options.docs_only:
+            write_tree(files, config_text, staged)
+        else:
+            with tempfile.TemporaryDirectory(prefix="mlcards-docs-") as work:
+                write_tree(files, config_text, Path(work))
+                progress.stage("running MkDocs")
+                assert ctx.build_date is not None
+                warnings = run_mkdocs(Path(work) / "mkdocs.yml", staged, strict=options.strict,
+                                      build_date=ctx.build_date)
+        (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        swap_in(staged, output)
+    for message in warnings:
+        progress.warning(message)
+    what = "docs tree and mkdocs.yml" if options.docs_only else "site"
+    progress.stage(f"wrote {what} to {display_path(output)}")
+    return BuildResult(output, pages, plots, len(files), warnings)
+
+
+def check_output(registry_root: Path, output: Path) -> None:
+    """Refuse outputs whose replacement would destroy something that is not a build."""
+    out = output.resolve()
+    root = registry_root.resolve()
+    if root.is_relative_to(out) or Path.cwd().resolve().is_relative_to(out):
+        raise MlcardsError(f"output folder {display_path(output)} would replace the registry "
+                           "or the working folder; choose a new folder such as site/")
+    if out.exists() and not out.is_dir():
+        raise MlcardsError(f"output {display_path(output)} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise MlcardsError(f"refusing to replace {display_path(output)}: it is not empty and "
+                           f"was not made by mlcards build (no {MARKER} file); remove it or "
+                           "choose another folder")
+
+
+@contextmanager
+def staging_folder(output: Path) -> Iterator[Path]:
+    """A fresh folder next to `output` (same file system), removed unless swapped in."""
+    parent = output.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=parent))
+    staged.chmod(0o755)
+    try:
+        yield staged
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def swap_in(staged: Path, output: Path) -> None:
+    """Rename the old output away, the new one in, then delete the old one."""
+    out = output.resolve()
+    old: Path | None = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old)  # renaming a folder onto an empty folder is allowed
+    try:
+        os.replace(staged, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from mlcards.schema import FILE_KINDS
 
 SCHEMA_BASE_URL = "https://mlcards.dev/schemas"
@@ -12,8 +14,12 @@ SCHEMA_BASE_URL = "https://mlcards.dev/schemas"
 
 def schema_documents() -> dict[str, str]:
     """File name -> JSON text of each file kind's schema (stable key order)."""
+    from mlcards.rubric import Rubric
+    from mlcards.scorecard_data import Scorecard
+
+    kinds: dict[str, type[BaseModel]] = {**FILE_KINDS, "rubric": Rubric, "scorecard": Scorecard}
     docs: dict[str, str] = {}
-    for kind, model in FILE_KINDS.items():
+    for kind, model in kinds.items():
         schema = model.model_json_schema()
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
                   "$id": f"{SCHEMA_BASE_URL}/{kind}.schema.json", **schema}

@@ -39,6 +39,8 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]<>()#+!|~&\"']")
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+"""Everything str.splitlines() breaks on; MkDocs reads pages with universal newlines (CR too)."""
 
 
 def builtin_templates_dir() -> Path:
@@ -53,7 +55,7 @@ def escape_text(value: Any) -> Markup:
         return value
     text = "" if value is None else str(value)
     escaped = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
-    return Markup(escaped.replace("\n", " "))
+    return Markup(_LINE_BREAKS.sub(" ", escaped))
 
 
 def sanitize_html(html: str) -> str:

@@ -1,0 +1,254 @@
+"""Hostile card text for the security tests: payloads, a registry full of them, and
+checks that HTML, SVG, JSON and CSV outputs carry that text inertly.
+
+Every payload that would execute sets `window.__pwned` (or calls `alert`), so
+the browser tests can tell whether any of it ran.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import markdown
+import yaml
+
+from mlcards.commands.init import SCAFFOLD
+
+MODEL_DIR = Path("models/example-model/0.1.0")
+
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = '<img src=x onerror="window.__pwned=1">'
+JS_LINK_MD = "[click me](javascript:window.__pwned=1)"
+PLAIN_PAYLOAD = f"{SCRIPT} {IMG} {JS_LINK_MD}"
+"""One line mixing the three classic attacks: used in plain (escaped) fields."""
+
+MARKDOWN_PAYLOADS = [
+    SCRIPT,
+    IMG,
+    JS_LINK_MD,
+    "[mixed case](JaVaScRiPt:window.__pwned=1)",
+    "[entity](jav&#x61;script:window.__pwned=1)",
+    "[tab](java&#x09;script:window.__pwned=1)",
+    "[space]( javascript:window.__pwned=1)",
+    "[angle](<javascript:window.__pwned=1>)",
+    "[ref link][evil]\n\n[evil]: javascript:window.__pwned=1",
+    '<a href="javascript:window.__pwned=1">html link</a>',
+    '<a href=" JAVASCRIPT:window.__pwned=1">html link, space and case</a>',
+    '<a href="jav&#x61;script&colon;window.__pwned=1">html link, entities</a>',
+    '<a href="vbscript:window.__pwned=1">vbscript</a>',
+    '<a href="data:text/html,<script>window.__pwned=1</script>">data link</a>',
+    '<iframe src="javascript:window.__pwned=1"></iframe>',
+    '<object data="javascript:window.__pwned=1"></object>',
+    '<embed src="javascript:window.__pwned=1">',
+    "<style>body{display:none}</style>",
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9ImFsZXJ0KDEpIj4=" alt="data img">',
+    "![data md img](data:image/png;base64,iVBORw0KGgo=)",
+    '<div onclick="window.__pwned=1" onmouseover="window.__pwned=1">div with handlers</div>',
+    '<IMG SRC=x OnErRoR="window.__pwned=1">',
+    "<svg onload=\"window.__pwned=1\"><circle r=1 /></svg>",
+    '<details open ontoggle="window.__pwned=1">d</details>',
+    '<form action="javascript:window.__pwned=1"><button>go</button></form>',
+    '<math><mi xlink:href="javascript:window.__pwned=1">m</mi></math>',
+    "<<script>script>window.__pwned=1<</script>/script>",
+    '<base href="javascript:window.__pwned=1//"><meta http-equiv="refresh" content="0;url=javascript:1">',
+    "`<script>` in code and a fenced block:\n\n```\n<script>window.__pwned=1</script>\n```",
+    '{: onclick="window.__pwned=1" }',
+]
+MARKDOWN_PAYLOAD = "\n\n".join(MARKDOWN_PAYLOADS)
+"""Every Markdown attack, one paragraph each: used in Markdown fields."""
+
+EXECUTABLE_TAGS = {"script", "iframe", "object", "embed", "style", "form", "frame", "frameset",
+                   "svg", "math", "base", "meta", "link", "applet", "template", "noscript"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster",
+                  "background", "srcset"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def hostile_registry(root: Path, *, with_evaluation: bool = True) -> Path:
+    """The scaffold registry at `root` with payloads in every kind of text field."""
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(SCAFFOLD, root)
+    folder = root / MODEL_DIR
+    _edit(root / "mlcards.yaml", _config)
+    _edit(folder / "card.yaml", _card)
+    if with_evaluation:
+        _edit(folder / "evaluation.yaml", _evaluation)
+    else:
+        (folder / "evaluation.yaml").unlink()
+    _edit(folder / "readiness.yaml", _readiness)
+    return root
+
+
+def _edit(path: Path, change: Any) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _config(doc: dict[str, Any]) -> None:
+    doc["title"] = f"Registry {PLAIN_PAYLOAD}"
+    doc["description"] = PLAIN_PAYLOAD
+    doc["owners"][0]["name"] = PLAIN_PAYLOAD
+
+
+def _card(doc: dict[str, Any]) -> None:
+    details = doc["model_details"]
+    details["name"] = f"Example {PLAIN_PAYLOAD}"
+    details["description"] = f"Harmless description word zebracorn.\n\n{MARKDOWN_PAYLOAD}"
+    details["type"] = PLAIN_PAYLOAD
+    details["library"] = IMG
+    details["license"] = JS_LINK_MD
+    details["owners"] = [{"name": PLAIN_PAYLOAD, "role": SCRIPT, "team": IMG,
+                          "url": "javascript:window.__pwned=1"}]
+    details["references"] = [{"title": PLAIN_PAYLOAD, "url": "JaVaScRiPt:window.__pwned=1"},
+                             {"title": "tab", "url": "java\tscript:window.__pwned=1"}]
+    details["citation"] = PLAIN_PAYLOAD
+    doc["tags"] = [SCRIPT, IMG, JS_LINK_MD, 'x" onmouseover="window.__pwned=1', "ok-tag"]
+    doc["intended_use"] = {"primary_uses": MARKDOWN_PAYLOAD, "out_of_scope": MARKDOWN_PAYLOAD}
+    doc["evaluation_data"]["datasets"][0].update(
+        {"name": PLAIN_PAYLOAD, "url": " javascript:window.__pwned=1", "license": SCRIPT,
+         "description": MARKDOWN_PAYLOAD})
+    doc["ethical_considerations"] = {
+        "risks": [{"name": PLAIN_PAYLOAD, "mitigation": MARKDOWN_PAYLOAD}],
+        "data": MARKDOWN_PAYLOAD}
+    doc["caveats_and_recommendations"] = MARKDOWN_PAYLOAD
+    doc["approvals"] = [{"name": PLAIN_PAYLOAD, "role": IMG, "date": "2026-01-16",
+                         "decision": "approved", "note": MARKDOWN_PAYLOAD}]
+
+
+def _evaluation(doc: dict[str, Any]) -> None:
+    doc["dataset"]["name"] = "holdout-2026"
+    doc["metrics"][0]["description"] = MARKDOWN_PAYLOAD
+    doc["notes"] = MARKDOWN_PAYLOAD
+    doc["results"] = [
+        {"metric": "accuracy", "value": 0.86, "ci": [0.84, 0.88], "n": 1000},
+        {"metric": "accuracy", "slice": {"group": SCRIPT}, "value": 0.87, "n": 600},
+        {"metric": "accuracy", "slice": {"group": IMG}, "value": 0.845, "n": 300},
+        {"metric": "accuracy", "slice": {"group": "$x^2$ & <b>"}, "value": 0.8, "n": 100},
+    ]
+
+
+def _readiness(doc: dict[str, Any]) -> None:
+    doc["assessor"]["name"] = PLAIN_PAYLOAD
+    doc["tests"]["data-1"] = {
+        "status": "automated", "note": MARKDOWN_PAYLOAD, "owner": PLAIN_PAYLOAD,
+        "schedule": SCRIPT,
+        "evidence": [{"kind": "ci-run", "title": PLAIN_PAYLOAD,
+                      "url": "javascript:window.__pwned=1"},
+                     {"kind": IMG, "title": "entity", "url": "jav&#x61;script:window.__pwned=1"}]}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+class _Collector(HTMLParser):
+    """Every start tag with its attributes (entities decoded, as a browser reads them)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.scripts: list[tuple[dict[str, str], str]] = []
+        self._in_script: dict[str, str] | None = None
+        self._script_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): v or "" for k, v in attrs}
+        self.elements.append((tag.lower(), values))
+        if tag.lower() == "script":
+            self._in_script, self._script_text = values, []
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script is not None:
+            self._script_text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag.lower() == "script" and self._in_script is not None:
+            self.scripts.append((self._in_script, "".join(self._script_text)))
+            self._in_script = None
+
+
+def parse_html(text: str) -> _Collector:
+    parser = _Collector()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def url_scheme(url: str) -> str:
+    """The scheme a browser would see (WHATWG URL parser): C0 controls and spaces trimmed
+    at both ends, tabs and newlines removed everywhere; a space inside makes it relative."""
+    trimmed = re.sub(r"^[\x00-\x20]+|[\x00-\x20]+$", "", html.unescape(url))
+    cleaned = re.sub(r"[\t\n\r]", "", trimmed).lower()
+    match = re.match(r"^([a-z][a-z0-9+.-]*):", cleaned)
+    return match.group(1) if match else ""
+
+
+def inert_problems(text: str, *, allow_theme_scripts: bool = False) -> list[str]:
+    """What in an HTML document or fragment could run script (empty: nothing)."""
+    doc = parse_html(text)
+    problems = []
+    for tag, attrs in doc.elements:
+        if tag in EXECUTABLE_TAGS and not (allow_theme_scripts and tag in ("script", "link",
+                                                                             "meta", "svg")):
+            problems.append(f"<{tag}> element {attrs}")
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                problems.append(f"<{tag} {name}={value!r}> event handler")
+            if name in URL_ATTRIBUTES and url_scheme(value) not in SAFE_SCHEMES | {""}:
+                problems.append(f"<{tag} {name}={value!r}> unsafe URL")
+    for attrs, body in doc.scripts:
+        if "__pwned" in body or "alert" in body:
+            problems.append(f"<script> running card text: {body[:80]!r}")
+        if attrs.get("src") and url_scheme(attrs["src"]) not in ("", "https"):
+            problems.append(f"<script src={attrs['src']!r}>")
+    if not allow_theme_scripts and re.search(r"<\s*script", text, re.IGNORECASE):
+        problems.append("raw '<script' in the text")
+    return problems
+
+
+def page_markdown_to_html(text: str, extensions: list[Any]) -> str:
+    """A generated docs page rendered as MkDocs would (its mkdocs.yml Markdown extensions)."""
+    names: list[str] = []
+    configs: dict[str, Any] = {}
+    for ext in extensions:
+        if isinstance(ext, dict):
+            (name, conf), = ext.items()
+            names.append(name)
+            configs[name] = conf or {}
+        else:
+            names.append(ext)
+    body = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)  # front matter
+    return markdown.markdown(body, extensions=names, extension_configs=configs)
+
+
+def svg_problems(svg: str) -> list[str]:
+    """Script, handlers or foreign HTML inside an SVG file."""
+    problems = []
+    if re.search(r"<\s*(script|foreignObject|iframe)", svg, re.IGNORECASE):
+        problems.append("script or foreignObject element")
+    if re.search(r"\son[a-z]+\s*=", svg, re.IGNORECASE):
+        problems.append("event handler attribute")
+    if re.search(r"javascript:", svg, re.IGNORECASE) and re.search(
+            r"(href|src)\s*=\s*[\"']\s*javascript:", svg, re.IGNORECASE):
+        problems.append("javascript: link")
+    return problems
+
+
+def strings_in(value: Any) -> list[str]:
+    """Every string (keys and values) inside parsed JSON."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *strings_in(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []

@@ -55,7 +55,8 @@ MARKDOWN_PAYLOADS = [
     '<form action="javascript:window.__pwned=1"><button>go</button></form>',
     '<math><mi xlink:href="javascript:window.__pwned=1">m</mi></math>',
     "<<script>script>window.__pwned=1<</script>/script>",
-    '<base href="javascript:window.__pwned=1//"><meta http-equiv="refresh" content="0;url=javascript:1">',
+    '<base href="javascript:window.__pwned=1//">',
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__pwned=1">',
     "`<script>` in code and a fenced block:\n\n```\n<script>window.__pwned=1</script>\n```",
     '{: onclick="window.__pwned=1" }',
 ]

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
+MAX_DEPTH = 100
 
 PathKey = tuple[str | int, ...]
 
@@ -39,13 +40,24 @@ class Position:
 
 @dataclass
 class LoadedYaml:
-    """A parsed YAML document with the position of every node in it."""
+    """A parsed YAML document; the position of every node is found on demand.
+
+    Positions are only needed to locate a problem, so they are computed from
+    `text` the first time they are asked for (valid files never pay for them).
+    """
 
     path: Path
     data: Any
-    positions: dict[PathKey, Position] = field(default_factory=dict)
     text: str = ""
     problems: list[Problem] = field(default_factory=list)
+    _positions: dict[PathKey, Position] | None = field(default=None, repr=False)
+
+    @property
+    def positions(self) -> dict[PathKey, Position]:
+        """Field path -> position of its key and value."""
+        if self._positions is None:
+            self._positions = _positions_of(self.text)
+        return self._positions
 
     @property
     def name(self) -> str:
@@ -113,9 +125,14 @@ def load_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedYaml
 def parse_yaml(text: str, path: Path) -> LoadedYaml:
     """Parse YAML text that came from `path` (used for messages only)."""
     name = display_path(path)
-    loader = SafeLoader(text)
+    loader = _CheckingLoader(text, name)
     try:
         node = loader.get_single_node()
+        if node is None:
+            raise YamlError(Problem(name, 1, 1, "", "file is empty; expected a YAML mapping"))
+        if "*" in text:  # aliases: refuse documents that would expand too far
+            _check_expansion(node, name)
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -123,72 +140,116 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
         raise YamlError(Problem(name, line, column, "", f"YAML syntax error: {what}")) from exc
     except yaml.YAMLError as exc:
         raise YamlError(Problem(name, 1, 1, "", f"YAML syntax error: {exc}")) from exc
+    except RecursionError as exc:
+        raise YamlError(Problem(name, 1, 1, "", "document is nested too deeply")) from exc
     finally:
         loader.dispose()
-    if node is None:
-        raise YamlError(Problem(name, 1, 1, "", "file is empty; expected a YAML mapping"))
-    builder = _Builder(loader, name)
-    data = builder.build(node, ())
-    return LoadedYaml(path, data, builder.positions, text, builder.problems)
+    return LoadedYaml(path, data, text, loader.problems)
 
 
-class _Builder:
-    """Turns a composed node tree into Python data, recording positions."""
+class _CheckingLoader(SafeLoader):
+    """The safe loader, reporting duplicate keys (PyYAML silently keeps the last)."""
 
-    def __init__(self, loader: Any, name: str) -> None:
-        self.loader = loader
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
         self.name = name
-        self.positions: dict[PathKey, Position] = {}
         self.problems: list[Problem] = []
-        self.visited = 0
 
-    def build(self, node: yaml.Node, loc: PathKey,
-              key_mark: Any | None = None) -> Any:
-        self.visited += 1
-        if self.visited > MAX_NODES:
-            raise YamlError(Problem(
-                self.name, node.start_mark.line + 1, node.start_mark.column + 1, format_loc(loc),
-                f"document expands to more than {MAX_NODES} nodes (alias expansion bomb?)"))
-        mark = node.start_mark
-        km = key_mark or mark
-        self.positions.setdefault(loc, Position(mark.line + 1, mark.column + 1,
-                                                km.line + 1, km.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise YamlError(Problem(self.name, mark.line + 1, mark.column + 1, format_loc(loc),
-                                    f"invalid value: {exc}")) from exc
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        first_marks: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlError(Problem(self.name, mark.line + 1, mark.column + 1, "",
+                                        "mapping keys must be plain scalars"))
+            key = _plain_key(self.construct_object(key_node, deep=deep))
+            if key in mapping:
+                first = first_marks[key].line + 1
+                self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1,
+                                             str(key), f"duplicate key {key!r} (first defined "
+                                             f"on line {first}); the first value is kept"))
+                continue
+            first_marks[key] = mark
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
-    def _mapping(self, node: yaml.MappingNode, loc: PathKey) -> dict[Any, Any]:
-        try:
-            self.loader.flatten_mapping(node)
-        except yaml.YAMLError as exc:
+
+def _plain_key(key: Any) -> Any:
+    """Keys stay str/int/float/bool/None; anything else (dates...) becomes its text."""
+    if key is None or isinstance(key, str | int | float | bool):
+        return key
+    return str(key)
+
+
+def _check_expansion(root: yaml.Node, name: str) -> None:
+    """Refuse a document whose aliases expand to more than MAX_NODES nodes.
+
+    Sizes are memoised per node, so a "billion laughs" document is measured
+    in time linear in its text, never expanded.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if sizes[id(node)] > MAX_NODES:
             m = node.start_mark
-            raise YamlError(Problem(self.name, m.line + 1, m.column + 1, format_loc(loc),
-                                    f"invalid merge key: {exc}")) from exc
-        result: dict[Any, Any] = {}
+            raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
+                                    f"aliases expand the document to more than {MAX_NODES} "
+                                    "nodes (an alias-expansion bomb?); write the values out"))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _positions_of(text: str) -> dict[PathKey, Position]:
+    """Compose the text again and record where every field path starts."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        positions: dict[PathKey, Position] = {}
+        if node is not None:
+            _walk_positions(loader, node, (), None, positions, set())
+        return positions
+    except yaml.YAMLError:
+        return {}
+    finally:
+        loader.dispose()
+
+
+def _walk_positions(loader: Any, node: yaml.Node, loc: PathKey, key_mark: Any,
+                    out: dict[PathKey, Position], seen: set[int]) -> None:
+    mark = node.start_mark
+    km = key_mark or mark
+    out.setdefault(loc, Position(mark.line + 1, mark.column + 1, km.line + 1, km.column + 1))
+    if id(node) in seen:  # an alias: its own positions were recorded where it was defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                m = key_node.start_mark
-                raise YamlError(Problem(self.name, m.line + 1, m.column + 1, format_loc(loc),
-                                        "mapping keys must be plain scalars"))
-            key = self.loader.construct_object(key_node)
-            if not isinstance(key, str | int | bool | float) and key is not None:
-                key = str(key)
-            if key in result:  # PyYAML keeps the last silently; we report and keep the first
-                m = key_node.start_mark
-                first = self.positions.get((*loc, key))
-                where = f" (first defined on line {first.key_line})" if first else ""
-                self.problems.append(Problem(self.name, m.line + 1, m.column + 1,
-                                             format_loc((*loc, key)),
-                                             f"duplicate key {key!r}{where}"))
                 continue
-            result[key] = self.build(value_node, (*loc, key), key_node.start_mark)
-        return result
+            key = _plain_key(loader.construct_object(key_node))
+            if (*loc, key) not in out:
+                _walk_positions(loader, value_node, (*loc, key), key_node.start_mark, out, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk_positions(loader, item, (*loc, i), None, out, seen)
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:

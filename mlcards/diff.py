@@ -1,7 +1,11 @@
 """Compare two versions of a model: card fields, metrics, readiness, disparity.
 
-`diff_versions(registry, old, new)` returns a VersionDiff. Metric changes are
-direction-aware (MetricDefinition.higher_is_better): a positive `gain` is an
+`diff_versions(registry, old, new)` returns a VersionDiff. Results, metric
+directions and disparities come from a `Measurements` provider: by default the
+results written in evaluation.yaml (`given_measurements`); `mlcards.review`
+supplies one backed by `mlcards.evaluation`, which also computes results from
+predictions. Metric changes are direction-aware (higher_is_better from the
+metric definition, else the built-in metric): a positive `gain` is an
 improvement whatever the direction. A regression is "beyond tolerance" when
 its loss exceeds `policy.regression_tolerance` (absolute, in metric units).
 A change is "outside the CI" when the new value lies outside the old
@@ -16,18 +20,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlcards.diff_fields import FieldChange, card_field_changes, unified_diff
+from mlcards.metrics import METRICS
 from mlcards.readiness import POINTS, Score, score_assessment
-from mlcards.schema.evaluation import MetricDefinition, Result
+from mlcards.schema.evaluation import Result
 from mlcards.schema.readiness import TestStatus
 from mlcards.validate import ModelVersion, Registry
 
 EPS = 1e-9
 SliceKey = tuple[tuple[str, str], ...]
 Change = Literal["added", "removed", "improved", "regressed", "unchanged"]
-ResultsOf = Callable[[ModelVersion], list[Result]]
 
-__all__ = ["FieldChange", "MetricChange", "ReadinessDiff", "Regression", "VersionDiff",
-           "diff_versions", "unified_diff"]
+__all__ = ["FieldChange", "Measurements", "MetricChange", "ReadinessDiff", "Regression",
+           "VersionDiff", "diff_versions", "given_measurements", "unified_diff"]
 
 
 def _change(gain: float | None, old: object, new: object) -> Change:
@@ -96,29 +100,65 @@ def _slice_key(result: Result) -> SliceKey:
     return tuple(sorted((k, str(v)) for k, v in result.slice.items()))
 
 
-def _definitions(mv: ModelVersion) -> dict[str, MetricDefinition]:
-    return {m.name: m for m in mv.evaluation.metrics} if mv.evaluation else {}
+def feature_label(features: Iterable[str]) -> str:
+    """A grouping's name: its features, sorted, joined by ' × '."""
+    return " × ".join(sorted(features))
 
 
-def given_results(mv: ModelVersion) -> list[Result]:
-    """The results written in evaluation.yaml (empty without an evaluation)."""
-    return list(mv.evaluation.results) if mv.evaluation else []
+@dataclass(frozen=True)
+class Measurements:
+    """A version's results, each metric's direction and headline flag, and the
+    largest gap to overall per (metric, grouping) (Fairlearn's difference_to_overall)."""
+
+    results: tuple[Result, ...]
+    higher_is_better: dict[str, bool]
+    headline: frozenset[str]
+    disparity: dict[tuple[str, str], float]
 
 
-def metric_changes(old: ModelVersion, new: ModelVersion, tolerance: float,
-                   results_of: ResultsOf = given_results) -> list[MetricChange]:
+MeasuredBy = Callable[[ModelVersion], Measurements | None]
+
+
+def disparities(results: Iterable[Result]) -> dict[tuple[str, str], float]:
+    """(metric, grouping) -> max |group value - overall value|."""
+    rows = list(results)
+    overall = {r.metric: r.value for r in rows if not r.slice}
+    out: dict[tuple[str, str], float] = {}
+    for r in rows:
+        if r.slice and r.metric in overall:
+            key = (r.metric, feature_label(r.slice))
+            out[key] = max(out.get(key, 0.0), abs(r.value - overall[r.metric]))
+    return out
+
+
+def given_measurements(mv: ModelVersion) -> Measurements | None:
+    """The results written in evaluation.yaml (None without an evaluation)."""
+    ev = mv.evaluation
+    if ev is None:
+        return None
+    defs = {m.name: m for m in ev.metrics}
+    names = {r.metric for r in ev.results} | set(defs)
+    hib = {n: defs[n].higher_is_better if n in defs else
+           (METRICS[n].higher_is_better if n in METRICS else True) for n in names}
+    return Measurements(tuple(ev.results), hib,
+                        frozenset(m.name for m in ev.metrics if m.headline),
+                        disparities(ev.results))
+
+
+def metric_changes(old: Measurements | None, new: Measurements | None,
+                   tolerance: float) -> list[MetricChange]:
     """Every (metric, slice) present in either version, metric then slice order."""
-    olds = {(r.metric, _slice_key(r)): r for r in results_of(old)}
-    news = {(r.metric, _slice_key(r)): r for r in results_of(new)}
-    defs = {**_definitions(old), **_definitions(new)}
+    olds = {(r.metric, _slice_key(r)): r for r in (old.results if old else ())}
+    news = {(r.metric, _slice_key(r)): r for r in (new.results if new else ())}
+    hib = {**(old.higher_is_better if old else {}), **(new.higher_is_better if new else {})}
+    headline = (new or old or Measurements((), {}, frozenset(), {})).headline
     out = []
     for key in sorted(olds.keys() | news.keys(), key=lambda k: (k[0], len(k[1]), k[1])):
         o, n = olds.get(key), news.get(key)
-        d = defs.get(key[0])
         out.append(MetricChange(
             key[0], key[1], o.value if o else None, n.value if n else None,
             o.ci if o else None, n.ci if n else None,
-            d.higher_is_better if d else True, bool(d and d.headline), tolerance))
+            hib.get(key[0], True), key[0] in headline, tolerance))
     return out
 
 
@@ -127,7 +167,7 @@ def metric_changes(old: ModelVersion, new: ModelVersion, tolerance: float,
 
 @dataclass(frozen=True)
 class DisparityChange:
-    """Largest gap between a group and overall, for one metric and slice feature(s)."""
+    """Largest gap between a group and overall, for one metric and grouping."""
 
     metric: str
     feature: str
@@ -144,21 +184,10 @@ class DisparityChange:
         return d is not None and d > EPS
 
 
-def disparities(results: Iterable[Result]) -> dict[tuple[str, str], float]:
-    """(metric, feature) -> max |group value - overall value| (the policy's gap)."""
-    rows = list(results)
-    overall = {r.metric: r.value for r in rows if not r.slice}
-    out: dict[tuple[str, str], float] = {}
-    for r in rows:
-        if r.slice and r.metric in overall:
-            key = (r.metric, " × ".join(sorted(r.slice)))
-            out[key] = max(out.get(key, 0.0), abs(r.value - overall[r.metric]))
-    return out
-
-
-def disparity_changes(old: ModelVersion, new: ModelVersion,
-                      results_of: ResultsOf = given_results) -> list[DisparityChange]:
-    before, after = disparities(results_of(old)), disparities(results_of(new))
+def disparity_changes(old: Measurements | None,
+                      new: Measurements | None) -> list[DisparityChange]:
+    before = old.disparity if old else {}
+    after = new.disparity if new else {}
     return [DisparityChange(m, f, before.get((m, f)), after.get((m, f)))
             for m, f in sorted(before.keys() | after.keys())]
 
@@ -313,17 +342,18 @@ def _side(mv: ModelVersion) -> VersionSide:
 
 
 def diff_versions(registry: Registry, old: ModelVersion, new: ModelVersion, *,
-                  results_of: ResultsOf = given_results,
+                  measured_by: MeasuredBy = given_measurements,
                   scores: Callable[[ModelVersion], Score | None] | None = None) -> VersionDiff:
     """Everything that changed from `old` to `new` (two versions of one model)."""
     score_of = scores or (lambda mv: version_score(registry, mv))
     tolerance = registry.config.policy.regression_tolerance
+    before, after = measured_by(old), measured_by(new)
     return VersionDiff(
         new.model_id, _side(old), _side(new), tolerance,
         tuple(card_field_changes(old.card, new.card, old.version, new.version)),
-        tuple(metric_changes(old, new, tolerance, results_of)),
+        tuple(metric_changes(before, after, tolerance)),
         readiness_diff(score_of(old), score_of(new)),
-        tuple(disparity_changes(old, new, results_of)))
+        tuple(disparity_changes(before, after)))
 
 
 

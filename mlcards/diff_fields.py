@@ -1,10 +1,11 @@
 """Card field changes between two versions: added, removed, edited.
 
 A card is flattened to leaf paths following the schema (`intended_use.out_of_scope`,
-`model_details.owners[Ana Lima].email`). Lists of objects are keyed by their
-`name` (or `title`) when those are unique, so inserting an owner does not show
-as every later owner edited; other lists compare by position; lists of plain
-values (tags) compare as a whole. Markdown fields carry a unified text diff.
+`model_details.owners[Ana Lima].email`). Items of lists of objects are keyed by
+their `name` (or `title`; a repeated one gets ' (2)'), so inserting an owner does
+not show as every later owner edited; items without either go by position;
+lists of plain values (tags) compare as a whole. Markdown fields carry a
+unified text diff.
 """
 
 from __future__ import annotations
@@ -80,12 +81,15 @@ def _item_type(tp: Any) -> Any:
 
 
 def _item_keys(items: list[Any]) -> list[str]:
-    for key in ("name", "title"):
-        names = [str(i.get(key)) if isinstance(i, dict) and i.get(key) else None
-                 for i in items]
-        if all(names) and len(set(names)) == len(names):
-            return [str(n) for n in names]
-    return [str(i) for i in range(len(items))]
+    """An item's `name` (or `title`), else its position; repeats get ' (2)', ' (3)'."""
+    keys: list[str] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        named = item.get("name") or item.get("title") if isinstance(item, dict) else None
+        base = str(named) if named else str(i)
+        seen[base] = seen.get(base, 0) + 1
+        keys.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
+    return keys
 
 
 def flatten(value: Any, tp: Any, path: str, out: dict[str, Leaf], markdown: bool,

@@ -20,11 +20,13 @@ not retired.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mlcards.diff import ResultsOf, given_results
+from mlcards.context import BuildContext
+from mlcards.diff import MeasuredBy, Measurements, feature_label, given_measurements
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
 from mlcards.schema.evaluation import Result
 from mlcards.validate import PLACEHOLDERS, ModelEntry, ModelVersion, Registry
@@ -47,11 +49,35 @@ PROMPTS: dict[str, tuple[str, ...]] = {
 itself is the text)."""
 
 
-def results_function(registry: Registry) -> ResultsOf:
-    """How to get a version's results: computed from predictions when the evaluation
-    module provides them, else the results written in evaluation.yaml."""
-    del registry
-    return given_results
+def measurements_function(registry: Registry,
+                          ctx: BuildContext | None = None) -> MeasuredBy:
+    """A version's measurements from `mlcards.evaluation` (results as given or computed
+    from predictions, built-in metric directions, disparities); memoised in `ctx`."""
+    from mlcards.evaluation import EvaluationReport, compute_report, evaluation_report
+
+    def report(mv: ModelVersion) -> EvaluationReport | None:
+        if ctx is not None:
+            return evaluation_report(ctx, mv)
+        return compute_report(mv, registry.config.policy)
+
+    def measured(mv: ModelVersion) -> Measurements | None:
+        rep = report(mv)
+        if rep is None:
+            return None
+        return _measurements(rep)
+
+    return measured
+
+
+def _measurements(rep: Any) -> Measurements:
+    from mlcards.evaluation import to_results
+
+    return Measurements(
+        tuple(to_results(rep.result)),
+        {m.name: m.higher_is_better for m in rep.metrics},
+        frozenset(m.name for m in rep.metrics if m.headline),
+        {(d.metric, feature_label(d.features)): d.difference_to_overall
+         for d in rep.disparities if math.isfinite(d.difference_to_overall)})
 
 
 # --------------------------------------------------------------------------- dates
@@ -209,9 +235,10 @@ def required_sections(registry: Registry) -> list[str]:
 
 
 def checklist(registry: Registry, mv: ModelVersion,
-              results_of: ResultsOf = given_results) -> Checklist:
+              measured_by: MeasuredBy = given_measurements) -> Checklist:
     """The reviewer checklist of one version."""
-    results = results_of(mv)
+    measured = measured_by(mv)
+    results = list(measured.results) if measured else []
     out = []
     for key in required_sections(registry):
         prompts = PROMPTS[key]
@@ -227,9 +254,9 @@ def current_versions(registry: Registry) -> list[ModelVersion]:
 
 
 def registry_completeness(registry: Registry,
-                          results_of: ResultsOf = given_results) -> tuple[int, int]:
+                          measured_by: MeasuredBy = given_measurements) -> tuple[int, int]:
     """(filled, total) prompts over the current versions of every model."""
-    lists = [checklist(registry, mv, results_of) for mv in current_versions(registry)]
+    lists = [checklist(registry, mv, measured_by) for mv in current_versions(registry)]
     return sum(c.filled for c in lists), sum(c.total for c in lists)
 
 

@@ -21,6 +21,7 @@ from mlcards.commands import Subparsers, add_command
 from mlcards.diff import VersionDiff, diff_versions, to_json
 from mlcards.errors import MlcardsError
 from mlcards.load import did_you_mean
+from mlcards.review import measurements_function
 from mlcards.validate import ModelEntry, ModelVersion, Registry, load_registry
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -44,19 +45,13 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)
     entry = _entry(registry, args.model)
     old, new = pick_versions(entry, args.old, args.new)
-    d = diff_versions(registry, old, new, results_of=_results_of(registry))
+    d = diff_versions(registry, old, new, measured_by=measurements_function(registry))
     text = (json.dumps(to_json(d), indent=2, ensure_ascii=False) + "\n"
             if args.format == "json" else format_markdown(d))
     if isinstance(sys.stdout, io.TextIOWrapper):  # a console without UTF-8 gets escapes
         sys.stdout.reconfigure(errors="backslashreplace")
     sys.stdout.write(text)
     return 0
-
-
-def _results_of(registry: Registry) -> Any:
-    from mlcards.review import results_function
-
-    return results_function(registry)
 
 
 def _entry(registry: Registry, model_id: str) -> ModelEntry:

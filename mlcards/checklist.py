@@ -1,0 +1,50 @@
+"""The reviewer checklist on card pages ("checklist" slot): which policy-required
+sections are complete, partly filled or missing, the card's and the registry's
+completeness, and the lifecycle items a reviewer signs off (evaluation current,
+next review, replacement of a deprecated model). Rules: `mlcards.review`.
+"""
+
+from __future__ import annotations
+
+from mlcards.context import BuildContext, card_fragment
+from mlcards.history import REGISTRY_KEY, as_of, flags
+from mlcards.review import (
+    checklist,
+    current_versions,
+    measurements_function,
+    prompt_label,
+    registry_completeness,
+)
+from mlcards.validate import ModelVersion
+
+
+def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
+    def compute() -> tuple[int, int]:
+        measured_by = measurements_function(ctx.registry, ctx)
+        filled, total = registry_completeness(ctx.registry, measured_by)
+        pct = round(100 * filled / total) if total else 100
+        return pct, len(current_versions(ctx.registry))
+
+    result: tuple[int, int] = ctx.cached("checklist.completeness", REGISTRY_KEY, compute)
+    return result
+
+
+def _checklist(ctx: BuildContext, mv: ModelVersion) -> str:
+    c = checklist(ctx.registry, mv, measurements_function(ctx.registry, ctx))
+    found = {f.kind: f for f in flags(ctx, mv)}
+    pct, n_current = _registry_pct(ctx)
+    ev = mv.evaluation
+    dep = mv.card.deprecation
+    replacement = dep.replaced_by if dep else None
+    return ctx.env.get_template("partials/checklist.md.j2").render(
+        c=c, registry_pct=pct, n_current=n_current, card=mv.card, label=prompt_label,
+        stale=found.get("stale-evaluation"), overdue=found.get("review-overdue"),
+        has_eval_date=bool(ev and ev.date), eval_date=ev.date if ev else None,
+        released=mv.card.model_details.date, as_of=as_of(ctx), replacement=replacement,
+        replacement_link=f"../../{replacement}/index.md" if replacement else None)
+
+
+@card_fragment
+def checklist_fragment(ctx: BuildContext, mv: ModelVersion) -> dict[str, str]:
+    """Fill the "checklist" slot of a version's card page."""
+    return {"checklist": _checklist(ctx, mv)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mlcards.commands import Subparsers, add_command
 from mlcards.errors import MlcardsError
-from mlcards.schemagen import write_schemas
+from mlcards.schemagen import schema_documents, write_schemas
 
 SCAFFOLD = Path(__file__).parent.parent / "scaffold"
 
@@ -28,7 +28,8 @@ def scaffold_files() -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     target: Path = args.registry
     files = scaffold_files()
-    existing = [rel for rel in files if (target / rel).exists()]
+    schemas = [Path("schemas") / name for name in sorted(schema_documents())]
+    existing = [rel for rel in [*files, *schemas] if (target / rel).exists()]
     if existing and not args.force:
         names = ", ".join(str(target / rel) for rel in existing)
         raise MlcardsError(f"would overwrite {names}; pass --force to overwrite")

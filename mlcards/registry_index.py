@@ -148,6 +148,7 @@ def build_index(ctx: BuildContext) -> dict[str, Any]:
         "format": INDEX_FORMAT,
         "generator": f"mlcards {__version__}",
         "revision": ctx.revision,
+        "build_date": ctx.build_date,
         "registry": {
             "title": reg.config.title,
             "description": reg.config.description,

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from mlcards.diff_fields import FieldChange, card_field_changes, unified_diff
 from mlcards.metrics import METRICS
-from mlcards.readiness import POINTS, Score, score_assessment
+from mlcards.readiness import POINTS, Score, score_version
 from mlcards.schema.evaluation import Result
 from mlcards.schema.readiness import TestStatus
 from mlcards.validate import ModelVersion, Registry
@@ -243,13 +243,6 @@ class ReadinessDiff:
         return d is not None and d < -EPS
 
 
-def version_score(registry: Registry, mv: ModelVersion) -> Score | None:
-    """The readiness score of a version, or None without an assessment."""
-    if mv.readiness is None or mv.readiness.rubric not in registry.rubrics:
-        return None
-    return score_assessment(mv.readiness, registry.rubrics[mv.readiness.rubric])
-
-
 def readiness_diff(old: Score | None, new: Score | None) -> ReadinessDiff | None:
     if old is None and new is None:
         return None
@@ -282,6 +275,7 @@ class Regression:
     new: float | str | None
     delta: float | None
     gated: bool = False
+    metric: str = ""
 
 
 @dataclass(frozen=True)
@@ -312,7 +306,8 @@ class VersionDiff:
                 kind: Literal["metric", "slice"] = "slice" if m.slice else "metric"
                 subject = f"{m.metric} ({m.slice_label})"
                 out.append(Regression(kind, subject, m.old, m.new, m.delta,
-                                      gated=not m.slice and m.beyond_tolerance))
+                                      gated=not m.slice and m.beyond_tolerance,
+                                      metric=m.metric))
         r = self.readiness
         if r is not None:
             if r.dropped:
@@ -345,7 +340,7 @@ def diff_versions(registry: Registry, old: ModelVersion, new: ModelVersion, *,
                   measured_by: MeasuredBy = given_measurements,
                   scores: Callable[[ModelVersion], Score | None] | None = None) -> VersionDiff:
     """Everything that changed from `old` to `new` (two versions of one model)."""
-    score_of = scores or (lambda mv: version_score(registry, mv))
+    score_of = scores or (lambda mv: score_version(registry, mv))
     tolerance = registry.config.policy.regression_tolerance
     before, after = measured_by(old), measured_by(new)
     return VersionDiff(

@@ -55,10 +55,14 @@ def measurements_function(registry: Registry,
     from predictions, built-in metric directions, disparities); memoised in `ctx`."""
     from mlcards.evaluation import EvaluationReport, compute_report, evaluation_report
 
+    reports: dict[str, EvaluationReport | None] = {}
+
     def report(mv: ModelVersion) -> EvaluationReport | None:
         if ctx is not None:
             return evaluation_report(ctx, mv)
-        return compute_report(mv, registry.config.policy)
+        if mv.key not in reports:
+            reports[mv.key] = compute_report(mv, registry.config.policy)
+        return reports[mv.key]
 
     def measured(mv: ModelVersion) -> Measurements | None:
         rep = report(mv)

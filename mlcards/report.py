@@ -17,7 +17,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from mlcards.commands.check import Finding
+    from mlcards.commands.check import Outcome as CheckOutcome
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Level = Literal["error", "warning", "notice"]
@@ -37,6 +41,7 @@ class Note:
     column: int | None = None
     level: Level = "error"
     field: str = ""
+    rule: str = ""
 
     def location(self) -> str:
         """`file:line:column` (as much of it as is known), or ''."""
@@ -46,10 +51,11 @@ class Note:
         return ":".join(parts)
 
     def format(self) -> str:
-        """`file:line:column: field: message`, like the validator's problems."""
+        """`file:line:column: field: message [rule]`, like the validator's problems."""
         head = [p for p in (self.location(), self.field) if p]
         prefix = "warning: " if self.level == "warning" else ""
-        return ": ".join([*head, prefix + self.message])
+        rule = f" [{self.rule}]" if self.rule else ""
+        return ": ".join([*head, prefix + self.message + rule])
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def _testcase(parent: ET.Element, case: Case) -> None:
         child.text = _xml_text(body) if body else None
     elif case.outcome == "skipped":
         ET.SubElement(elem, "skipped", message=_xml_text(case.reason or case.summary))
-    elif body:  # passed with warnings: keep them visible in the report
+    if body and case.outcome in ("passed", "skipped"):  # keep warnings and notes visible
         ET.SubElement(elem, "system-out").text = _xml_text(body)
 
 
@@ -167,15 +173,76 @@ def github_annotations(cases: Sequence[Case]) -> str:
     """Workflow commands for every finding, then a plain summary line."""
     lines: list[str] = []
     for case in cases:
-        title = f"{case.name} ({case.suite})"
         notes = case.notes
         if case.outcome in ("failed", "error") and not any(n.level == "error" for n in notes):
             notes = (*notes, Note(case.summary))
         for note in notes:
-            if case.outcome == "skipped":
-                continue
-            lines.append(annotation(note, title))
+            lines.append(annotation(note, f"{note.rule or case.name} ({case.suite})"))
     c = counts(cases)
     lines.append(f"mlcards check: {len(cases)} checks, {c['passed']} passed, "
                  f"{c['failed']} failed, {c['error']} errors, {c['skipped']} skipped")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- from `mlcards check`
+
+REGISTRY_SUITE = "registry"
+INPUT_CASE = "valid-input"
+NOTE_LEVELS: dict[str, Level] = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def rule_name(func_name: str) -> str:
+    """A rule function's name as a test case name: readiness_minimum -> readiness-minimum."""
+    return func_name.strip("_").replace("_", "-")
+
+
+def note_of(finding: Finding) -> Note:
+    return Note(finding.message, finding.file or None, finding.line or None,
+                finding.column or None, NOTE_LEVELS.get(finding.severity, "notice"),
+                rule=finding.rule)
+
+
+def _case(suite: str, name: str, findings: Sequence[Finding], skip_reason: str) -> Case:
+    notes = tuple(note_of(f) for f in findings)
+    if any(f.severity == "error" for f in findings):
+        return Case(suite, name, "failed", notes)
+    if skip_reason:
+        return Case(suite, name, "skipped", notes, reason=skip_reason)
+    return Case(suite, name, "passed", notes)
+
+
+def cases_from_check(outcome: CheckOutcome) -> list[Case]:
+    """One case for the registry's input, then one per model version and policy rule.
+
+    Rules that find nothing on an approved version pass; on a version that is not
+    gated (draft, in review, deprecated, retired) they are skipped, with whatever
+    the rule reported about it as notes. Any error finding fails its case.
+    """
+    from mlcards.commands.check import GATED_STATUSES
+
+    given = [f for f in outcome.findings if not f.model and f.rule.startswith("input.")]
+    cases = [_case(REGISTRY_SUITE, INPUT_CASE, given, "")]
+    cc = outcome.context
+    if cc is None:
+        return cases
+    for func_name, findings in cc.by_rule.items():
+        registry_wide = [f for f in findings if not f.model]
+        if registry_wide:
+            cases.append(_case(REGISTRY_SUITE, rule_name(func_name), registry_wide, ""))
+    for mv in cc.registry.versions():
+        status = mv.card.status
+        reason = "" if status in GATED_STATUSES else f"not gated: status {status}"
+        for func_name, findings in cc.by_rule.items():
+            mine = [f for f in findings if f.model == mv.key]
+            cases.append(_case(mv.key, rule_name(func_name), mine, reason))
+    return cases
+
+
+def junit_report(outcome: CheckOutcome) -> str:
+    """`mlcards check --format junit`."""
+    return junit_xml(cases_from_check(outcome)).decode("utf-8")
+
+
+def github_report(outcome: CheckOutcome) -> str:
+    """`mlcards check --format github`."""
+    return github_annotations(cases_from_check(outcome))

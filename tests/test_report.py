@@ -152,3 +152,121 @@ def test_github_report_lists_failures_and_warnings_not_skips() -> None:
 def test_github_failure_without_located_note_still_annotates() -> None:
     out = github_annotations([Case("m/1.0.0", "rule", "failed", reason="policy not met")])
     assert out.splitlines()[0] == "::error title=rule (m/1.0.0)::policy not met"
+
+
+# --------------------------------------------------------------------------- mlcards check
+
+
+SCAFFOLD = Path(__file__).parent.parent / "mlcards" / "scaffold"
+CARD = "models/example-model/0.1.0/card.yaml"
+
+
+def approved_registry(tmp_path: Path) -> Path:
+    """The scaffold with its version approved: readiness 0.5 < the policy's 1.0."""
+    import shutil
+
+    root = tmp_path / "reg"
+    shutil.copytree(SCAFFOLD, root)
+    card = root / CARD
+    card.write_text(card.read_text().replace("status: draft", "status: approved"))
+    return root
+
+
+def run_check(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from mlcards.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", *args])
+    return code, capsys.readouterr().out
+
+
+def test_check_junit_report_of_a_failing_registry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    approved_registry(tmp_path)
+    code, out = run_check(["reg", "--format", "junit", "-o", "report.xml"], tmp_path,
+                          monkeypatch, capsys)
+    assert code == 1
+    assert "check failed" in out  # the text report still goes to the log
+    root = check_junit_shape((tmp_path / "report.xml").read_bytes())
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"registry", "example-model/0.1.0"}
+    case = suites["example-model/0.1.0"].find("testcase[@name='readiness-minimum']")
+    assert case is not None and case.get("classname") == "example-model/0.1.0"
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.get("message", "").startswith("readiness 0.5 is below the minimum 1")
+    assert case.get("file") == "reg/models/example-model/0.1.0/readiness.yaml"
+    assert (failure.text or "").startswith("reg/models/example-model/0.1.0/readiness.yaml:")
+    valid = suites["registry"].find("testcase[@name='valid-input']")
+    assert valid is not None and len(valid) == 0  # passed: no failure, no skip
+    assert int(root.get("failures", "0")) >= 1
+
+
+def test_check_junit_is_deterministic(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    approved_registry(tmp_path)
+    run_check(["reg", "--format", "junit", "-o", "a.xml"], tmp_path, monkeypatch, capsys)
+    run_check(["reg", "--format", "junit", "-o", "b.xml"], tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "a.xml").read_bytes() == (tmp_path / "b.xml").read_bytes()
+
+
+def test_check_github_annotations_point_at_the_readiness_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    approved_registry(tmp_path)
+    code, out = run_check(["reg", "--format", "github"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    errors = [x for x in out.splitlines() if x.startswith("::error ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        "::error file=reg/models/example-model/0.1.0/readiness.yaml,line=")
+    assert "title=readiness.min-score (example-model/0.1.0)::readiness 0.5" in errors[0]
+    assert out.splitlines()[-1].startswith("mlcards check: ")
+
+
+def test_check_reports_invalid_input_as_a_failed_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = approved_registry(tmp_path)
+    card = root / CARD
+    card.write_text(card.read_text().replace("  task: binary", "  taks: binary"))
+    code, out = run_check(["reg", "--format", "junit"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    xml_root = check_junit_shape(out.encode())
+    failure = xml_root.find("testsuite[@name='registry']/testcase[@name='valid-input']/failure")
+    assert failure is not None and "(and 1 more)" in failure.get("message", "")
+    assert "model_details.taks: unknown key 'taks'" in (failure.text or "")
+    code, out = run_check(["reg", "--format", "github"], tmp_path, monkeypatch, capsys)
+    assert code == 1
+    assert f"::error file=reg/{CARD},line=" in out
+
+
+def test_check_passes_when_drafts_are_only_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.copytree(SCAFFOLD, tmp_path / "reg")  # status: draft
+    code, out = run_check(["reg", "--format", "junit", "-o", "r.xml"], tmp_path,
+                          monkeypatch, capsys)
+    assert code == 0 and "check passed" in out
+    root = check_junit_shape((tmp_path / "r.xml").read_bytes())
+    assert root.get("failures") == "0"
+    skipped = root.findall("testsuite[@name='example-model/0.1.0']/testcase/skipped")
+    assert skipped and all(s.get("message") == "not gated: status draft" for s in skipped)
+
+
+def test_check_output_to_an_unwritable_place_is_a_clean_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.copytree(SCAFFOLD, tmp_path / "reg")
+    from mlcards.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "reg", "--format", "junit", "-o", "no/such/dir/r.xml"]) == 1
+    assert "cannot write no/such/dir/r.xml" in capsys.readouterr().err

@@ -18,11 +18,13 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from mlcards.commands import Subparsers, add_command
-from mlcards.errors import InvalidInput, Problem
+from mlcards.errors import InvalidInput, MlcardsError, Problem
 from mlcards.readiness import Score, score_version
+from mlcards.report import github_report, junit_report
 from mlcards.validate import ModelVersion, Registry
 
 Severity = Literal["error", "warning", "info"]
@@ -50,6 +52,8 @@ class CheckContext:
     registry: Registry
     min_score: float
     scores: dict[str, Score | None] = field(default_factory=dict)
+    by_rule: dict[str, list[Finding]] = field(default_factory=dict)
+    """Each rule function's findings, by its name, in run order (for --format junit)."""
 
     def score(self, mv: ModelVersion) -> Score | None:
         if mv.key not in self.scores:
@@ -117,7 +121,9 @@ def load_rules() -> list[Rule]:
 
 
 def run_rules(cc: CheckContext) -> list[Finding]:
-    return sorted(f for r in load_rules() for f in r(cc))
+    for r in load_rules():
+        cc.by_rule.setdefault(getattr(r, "__name__", "rule"), []).extend(r(cc))
+    return sorted(f for found in cc.by_rule.values() for f in found)
 
 
 def problem_findings(problems: Iterable[Problem], rule_id: str) -> list[Finding]:
@@ -135,6 +141,7 @@ class Outcome:
     findings: list[Finding]
     checked: int
     min_score: float | None
+    context: CheckContext | None = None
 
     @property
     def failed(self) -> bool:
@@ -156,7 +163,8 @@ def format_text(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-FORMATTERS: dict[str, Callable[[Outcome], str]] = {"text": format_text}
+FORMATTERS: dict[str, Callable[[Outcome], str]] = {
+    "text": format_text, "junit": junit_report, "github": github_report}
 
 
 # --------------------------------------------------------------------------- command
@@ -171,7 +179,10 @@ def register(sub: Subparsers) -> None:
                    help="minimum readiness score of approved versions "
                         "(default: policy.min_readiness in mlcards.yaml)")
     p.add_argument("--format", choices=sorted(FORMATTERS), default="text",
-                   help="output format (default: text)")
+                   help="output format (default: text); junit: JUnit XML, one test case per "
+                        "model version and rule; github: GitHub Actions annotations")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="write the report to FILE (the text report still goes to stdout)")
     p.set_defaults(func=run)
 
 
@@ -199,11 +210,17 @@ def evaluate(root: str, min_score: float | None) -> Outcome:
     cc = CheckContext(registry, effective)
     findings = problem_findings(registry.warnings, "input.warning") + run_rules(cc)
     checked = sum(cc.gated(mv) for mv in registry.versions())
-    return Outcome(findings, checked, effective)
+    return Outcome(findings, checked, effective, cc)
 
 
 def run(args: argparse.Namespace) -> int:
     outcome = evaluate(args.registry, args.min_score)
     text = FORMATTERS[args.format](outcome)
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MlcardsError(f"cannot write {args.output}: {exc.strerror}") from exc
+        text = format_text(outcome)
     print(text, end="", file=sys.stdout)
     return 1 if outcome.failed else 0

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 100
+SAFE_COMPOSE_DEPTH = 2000
 
 PathKey = tuple[str | int, ...]
 
@@ -127,11 +128,15 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
     name = display_path(path)
     loader = _CheckingLoader(text, name)
     try:
+        if _nesting_bound(text) > SAFE_COMPOSE_DEPTH:  # libyaml's composer recurses in C
+            _check_event_depth(text, name)
         node = loader.get_single_node()
         if node is None:
             raise YamlError(Problem(name, 1, 1, "", "file is empty; expected a YAML mapping"))
         if "*" in text:  # aliases: refuse documents that would expand too far
             _check_expansion(node, name)
+        else:
+            _check_depth(node, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -156,15 +161,17 @@ class _CheckingLoader(SafeLoader):
         self.problems: list[Problem] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)
+        pairs, n_own = _own_pairs_first(self, node)
         mapping: dict[Any, Any] = {}
         first_marks: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        for i, (key_node, value_node) in enumerate(pairs):
             mark = key_node.start_mark
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(Problem(self.name, mark.line + 1, mark.column + 1, "",
                                         "mapping keys must be plain scalars"))
             key = _plain_key(self.construct_object(key_node, deep=deep))
+            if key in mapping and i >= n_own:
+                continue  # a `<<` merged key that an own key (or earlier merge) overrides
             if key in mapping:
                 first = first_marks[key].line + 1
                 self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1,
@@ -174,6 +181,16 @@ class _CheckingLoader(SafeLoader):
             first_marks[key] = mark
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
+
+
+def _own_pairs_first(loader: Any, node: yaml.MappingNode) -> tuple[list[Any], int]:
+    """Flatten `<<` merge keys; return (own pairs, then merged pairs by precedence,
+    number of own pairs). YAML merge: own keys override merged ones, and earlier
+    maps in `<<: [a, b]` override later ones (PyYAML keeps the last of its list)."""
+    n_own = sum(k.tag != "tag:yaml.org,2002:merge" for k, _ in node.value)
+    loader.flatten_mapping(node)
+    n_merged = len(node.value) - n_own
+    return [*node.value[n_merged:], *reversed(node.value[:n_merged])], n_own
 
 
 def _plain_key(key: Any) -> Any:
@@ -190,6 +207,8 @@ def _check_expansion(root: yaml.Node, name: str) -> None:
     in time linear in its text, never expanded.
     """
     sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    on_path: set[int] = set()  # nodes whose children are being measured
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -197,15 +216,66 @@ def _check_expansion(root: yaml.Node, name: str) -> None:
             continue
         children = _children(node)
         if not children_done:
+            if id(node) in on_path:
+                m = node.start_mark
+                raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
+                                        "recursive alias: a node contains itself"))
+            on_path.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
             continue
+        on_path.discard(id(node))
         sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+        depths[id(node)] = 1 + max((depths.get(id(c), 1) for c in children), default=0)
+        if depths[id(node)] > MAX_DEPTH:
+            _too_deep(node, name)
         if sizes[id(node)] > MAX_NODES:
             m = node.start_mark
             raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
                                     f"aliases expand the document to more than {MAX_NODES} "
                                     "nodes (an alias-expansion bomb?); write the values out"))
+
+
+def _too_deep(node: yaml.Node, name: str) -> None:
+    m = node.start_mark
+    raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
+                            f"nesting deeper than {MAX_DEPTH} levels"))
+
+
+def _check_depth(root: yaml.Node, name: str) -> None:
+    """Refuse a (tree-shaped, alias-free) document nested deeper than MAX_DEPTH."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            _too_deep(node, name)
+        stack.extend((c, depth + 1) for c in _children(node))
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of the nesting depth: block nesting needs indentation (at
+    least one column per two levels), flow nesting needs a bracket per level."""
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return 2 * longest + 2 + text.count("[") + text.count("{")
+
+
+def _check_event_depth(text: str, name: str) -> None:
+    """Measure nesting on the event stream, before anything recursive runs."""
+    loader = SafeLoader(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    line, column = (m.line + 1, m.column + 1) if m else (1, 1)
+                    raise YamlError(Problem(name, line, column, "",
+                                            f"nesting deeper than {MAX_DEPTH} levels"))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -240,8 +310,7 @@ def _walk_positions(loader: Any, node: yaml.Node, loc: PathKey, key_mark: Any,
         return
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        for key_node, value_node in _own_pairs_first(loader, node)[0]:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
             key = _plain_key(loader.construct_object(key_node))

@@ -1,0 +1,69 @@
+"""Base64 graphics embedded in imported cards -> image files beside the card.
+
+Only PNG, JPEG and script-free SVG are accepted (checked by their first
+bytes, not by the name the card gives); file names are reduced to
+`[a-z0-9._-]`, made unique, and always land in `graphics/` of the output.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
+SVG_START = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE svg[^>]*>\s*)?"
+                       rb"(?:<!--.*?-->\s*)*<svg[\s>]", re.DOTALL | re.IGNORECASE)
+SVG_ACTIVE = re.compile(rb"<script|javascript:|\son[a-z]+\s*=|<foreignObject", re.IGNORECASE)
+DATA_URI = re.compile(r"^data:image/[a-z+.-]+;base64,", re.IGNORECASE)
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+FOLDER = "graphics"
+
+
+class GraphicError(ValueError):
+    """A graphic that cannot be written out (the message says why)."""
+
+
+def sniff(data: bytes) -> str | None:
+    """'png', 'jpg' or 'svg' from the file's first bytes; None for anything else."""
+    if data.startswith(PNG):
+        return "png"
+    if data.startswith(JPEG):
+        return "jpg"
+    if SVG_START.match(data.removeprefix(b"\xef\xbb\xbf")[:4096]):
+        return "svg"
+    return None
+
+
+def decode(image: str) -> tuple[bytes, str]:
+    """The bytes and file extension of a base64 image; GraphicError when unusable."""
+    text = DATA_URI.sub("", re.sub(r"\s+", "", image))
+    if len(text) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise GraphicError(f"image is larger than {MAX_IMAGE_BYTES} bytes")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        try:
+            data = base64.urlsafe_b64decode(text)
+        except (binascii.Error, ValueError):
+            raise GraphicError(f"image is not valid base64 ({exc})") from exc
+    kind = sniff(data)
+    if kind is None:
+        raise GraphicError("image is not a PNG, JPEG or SVG file (checked by its first bytes)")
+    if kind == "svg" and SVG_ACTIVE.search(data):
+        raise GraphicError("SVG image contains scripts, event handlers or foreignObject; "
+                           "refused")
+    return data, kind
+
+
+def file_name(name: str | None, kind: str, taken: set[str]) -> str:
+    """A safe, unique 'graphics/<name>.<ext>' path for a graphic."""
+    stem = re.sub(r"[^a-z0-9._-]+", "-", (name or "").lower()).strip("-._")[:60] or "graphic"
+    candidate = f"{FOLDER}/{stem}.{kind}"
+    n = 2
+    while candidate in taken:
+        candidate = f"{FOLDER}/{stem}-{n}.{kind}"
+        n += 1
+    taken.add(candidate)
+    return candidate

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from mlcards import __version__
 from mlcards.context import BuildContext, producer
+from mlcards.evaluation import MetricInfo, evaluation_report
 from mlcards.outputs import OutputFile
 from mlcards.readiness import Score
 from mlcards.schema.common import Person
-from mlcards.schema.evaluation import Result
 from mlcards.validate import ModelEntry, ModelVersion
 
 INDEX_PATH = "registry.json"
@@ -73,34 +74,35 @@ def readiness(score: Score | None) -> dict[str, Any] | None:
     }
 
 
-def overall_results(mv: ModelVersion) -> list[Result]:
-    """Results on the whole evaluation set (empty slice) given in evaluation.yaml."""
-    if mv.evaluation is None:
-        return []
-    return [r for r in mv.evaluation.results if not r.slice]
+def headline_metrics(ctx: BuildContext, mv: ModelVersion) -> list[dict[str, Any]]:
+    """Overall values of the metrics marked `headline` (all metrics when none is), as
+    the card page shows them: given in evaluation.yaml or computed from predictions."""
 
-
-def headline_metrics(mv: ModelVersion) -> list[dict[str, Any]]:
-    """Overall values of the metrics marked `headline` (all metrics when none is)."""
-    if mv.evaluation is None:
+    report = evaluation_report(ctx, mv)
+    if report is None:
         return []
-    defs = {m.name: m for m in mv.evaluation.metrics}
-    wanted = {n for n, m in defs.items() if m.headline} or set(defs)
+    unique: dict[str, MetricInfo] = {}
+    for info in report.metrics:
+        unique.setdefault(info.name, info)
+    infos = list(unique.values())
+    wanted = [m for m in infos if m.headline] or infos
+    overall = report.result.overall
     out = []
-    for r in overall_results(mv):
-        if r.metric not in wanted:
+    for info in wanted:
+        value = overall.values.get(info.name)
+        if value is None or not math.isfinite(value):
             continue
-        d = defs[r.metric]
-        item: dict[str, Any] = {"name": r.metric, "value": r.value,
-                                "higher_is_better": d.higher_is_better}
-        if r.ci is not None:
-            item["ci"] = list(r.ci)
-        if r.n is not None:
-            item["n"] = r.n
-        if d.threshold is not None:
-            item["threshold"] = d.threshold
+        item: dict[str, Any] = {"name": info.name, "value": float(value),
+                                "higher_is_better": info.higher_is_better}
+        ci = overall.ci.get(info.name)
+        if ci is not None:
+            item["ci"] = [float(ci[0]), float(ci[1])]
+        if overall.n is not None:
+            item["n"] = int(overall.n)
+        if info.threshold is not None:
+            item["threshold"] = float(info.threshold)
         out.append(item)
-    return sorted(out, key=lambda m: m["name"])
+    return sorted(out, key=lambda m: str(m["name"]))
 
 
 def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dict[str, Any]:
@@ -131,7 +133,7 @@ def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dic
                               "decision": a.decision} for a in card.approvals),
                             key=lambda a: (a["date"] or "", a["name"], a["role"])),
         "readiness": readiness(ctx.score(mv)),
-        "metrics": headline_metrics(mv),
+        "metrics": headline_metrics(ctx, mv),
         "deprecation": (None if dep is None else
                         {"reason": dep.reason, "replaced_by": dep.replaced_by}),
         "links": links(ctx, mv),
@@ -166,7 +168,8 @@ def build_index(ctx: BuildContext) -> dict[str, Any]:
 
 def index_json(ctx: BuildContext) -> bytes:
     """registry.json's bytes: sorted keys, two-space indent, trailing newline."""
-    text = json.dumps(build_index(ctx), indent=2, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(build_index(ctx), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False)
     return (text + "\n").encode("utf-8")
 
 

@@ -143,3 +143,20 @@ def test_card_text_is_carried_verbatim_as_json_data(tmp_path: Path, text: str) -
                                              f"name: {json.dumps(text)}"))
     data = json.loads(index_json(context(root)))
     assert data["versions"][2]["name"] == text
+
+
+def test_headline_metrics_computed_from_predictions(tmp_path: Path) -> None:
+    root = make_registry(tmp_path)
+    v1 = root / "models" / "example-model" / "0.1.0"
+    rows = ["label,pred,group"] + [f"{i % 2},{i % 2 if i < 30 else 1 - i % 2},{'ab'[i % 2]}"
+                                   for i in range(40)]
+    (v1 / "predictions.csv").write_text("\n".join(rows) + "\n")
+    (v1 / "evaluation.yaml").write_text(
+        "schema_version: 1\ndataset: {name: holdout}\n"
+        "metrics:\n  - {name: accuracy, headline: true, threshold: 0.7}\n"
+        "predictions: {path: predictions.csv, label: label, prediction: pred,\n"
+        "              sensitive: [group], metrics: [accuracy, recall], bootstrap: 0}\n")
+    data = json.loads(index_json(context(root)))
+    # 30 of 40 rows predicted correctly
+    assert data["versions"][0]["metrics"] == [{"name": "accuracy", "value": 0.75, "n": 40,
+                                               "threshold": 0.7, "higher_is_better": True}]

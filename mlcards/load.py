@@ -142,6 +142,9 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        cm = exc.context_mark  # where the unclosed bracket, quote or block began
+        if exc.problem and exc.context and cm is not None and cm is not mark:
+            what += f" ({exc.context} started on line {cm.line + 1}, column {cm.column + 1})"
         raise YamlError(Problem(name, line, column, "", f"YAML syntax error: {what}")) from exc
     except yaml.YAMLError as exc:
         raise YamlError(Problem(name, 1, 1, "", f"YAML syntax error: {exc}")) from exc

@@ -28,7 +28,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from mlcards.errors import InvalidInput, MlcardsError
 from mlcards.outputs import OutputFile
-from mlcards.site import make_context, produce
+from mlcards.site import make_context, produce, top_nav
 from mlcards.validate import load_registry
 
 REQUIRED_EXTENSIONS = ("admonition", "attr_list", "md_in_html", "tables", "toc")
@@ -43,6 +43,8 @@ class MlcardsConfig(base.Config):  # type: ignore[no-untyped-call]
     revision = c.Optional(c.Type(str))
     build_date = c.Optional(c.Type(str))
     hide_model_pages = c.Type(bool, default=True)
+    set_nav = c.Type(bool, default=False)
+    """Replace the site's navigation with the registry's top-level pages (`mlcards serve`)."""
 
 
 class MlcardsPlugin(BasePlugin[MlcardsConfig]):  # type: ignore[no-untyped-call]
@@ -75,6 +77,9 @@ class MlcardsPlugin(BasePlugin[MlcardsConfig]):  # type: ignore[no-untyped-call]
             raise PluginError(f"mlcards: {exc}") from exc
         self._add_extensions(config)
         self._add_assets(config)
+        if self.config.set_nav:
+            prefix = f"{self.prefix}/" if self.prefix else ""
+            config.nav = top_nav([o.path for o in self.outputs], prefix)
         return config
 
     def _add_extensions(self, config: MkDocsConfig) -> None:

@@ -236,9 +236,15 @@ def mkdocs_config(registry: Registry, paths: Iterable[str], *, strict: bool) -> 
                                 {"toc": {"permalink": True}}],
         "extra_css": [p for p in EXTRA_CSS if p in present],
         "extra_javascript": [p for p in EXTRA_JAVASCRIPT if p in present],
-        "nav": [{title: path} for title, path in NAV if path in present],
+        "nav": top_nav(present),
     })
     return doc
+
+
+def top_nav(paths: Iterable[str], prefix: str = "") -> list[dict[str, str]]:
+    """The navigation entries of the top-level pages that were produced."""
+    present = set(paths)
+    return [{title: f"{prefix}{path}"} for title, path in NAV if path in present]
 
 
 def mkdocs_yaml(doc: dict[str, Any]) -> str:

@@ -25,15 +25,14 @@ def register(sub: Subparsers) -> None:
 def serve_config(registry_root: Path, work: Path) -> Path:
     """Write the preview's mkdocs.yml: the build's config with the mlcards plugin
     generating the pages from the registry on every rebuild."""
-    from mlcards.site import make_context, mkdocs_config, mkdocs_yaml, produce
+    from mlcards.site import mkdocs_config, mkdocs_yaml
     from mlcards.validate import load_registry
 
     registry = load_registry(registry_root)  # refuse invalid input before serving
-    paths = [f.path for f in produce(make_context(registry))]
-    doc = mkdocs_config(registry, paths, strict=False)
+    doc = mkdocs_config(registry, [], strict=False)
     doc["plugins"] = ["search", {"mlcards": {"registry": str(registry_root.resolve()),
-                                             "prefix": "", "hide_model_pages": False}}]
-    doc["extra_css"], doc["extra_javascript"] = [], []  # the plugin adds them
+                                             "prefix": "", "set_nav": True}}]
+    del doc["nav"]  # the plugin sets it (and the assets) from what it produced
     (work / "docs").mkdir(parents=True, exist_ok=True)
     config_file = work / "mkdocs.yml"
     config_file.write_text(mkdocs_yaml(doc), encoding="utf-8")

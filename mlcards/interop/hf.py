@@ -83,6 +83,7 @@ class MlcardsBlock(StrictModel):
     status: Status | None = None
     risk_tier: RiskTier | None = None
     task: str | None = None
+    evaluation_date: dt.date | None = None
 
 
 class FrontMatter(_Loose):
@@ -134,7 +135,7 @@ def import_hf(readme: Path, opts: Options) -> ImportResult:
     if doc is not None and front is not None:
         _metadata(doc, front, hf_results, result, found, source)
     info = import_body(body, body_line, result, source)
-    _evaluation(result, hf_results + er_results, er_notes, er_dates, info, source)
+    _evaluation(result, hf_results + er_results, er_notes, er_dates, info, source, found)
     _found_from_body(info, found, er_dates)
     fill_required(result, opts, found)
     _keep_index_name(result, found)
@@ -237,6 +238,7 @@ def _metadata(doc: LoadedYaml, front: FrontMatter, hf_results: list[HfResult],
     if front.tags:
         card["tags"] = _list(front.tags)
         result.mapped(f"{source}: front matter 'tags'", "tags")
+    found["hub_ids"] = _list(front.datasets) if front.datasets else []
     if front.datasets:
         card["training_data"] = {"datasets": [{"name": d} for d in _list(front.datasets)]}
         result.mapped(f"{source}: front matter 'datasets'", "training_data.datasets")
@@ -265,10 +267,12 @@ def _block(front: FrontMatter, result: ImportResult, found: dict[str, Any], sour
             found[key] = getattr(block, key)
     if block.date:
         found["date"], found["date_source"] = block.date, f"{source}: mlcards.date"
+    found["evaluation_date"] = block.evaluation_date
     for key in ("status", "risk_tier"):
         if getattr(block, key):
             result.card[key] = getattr(block, key)
-    result.mapped(f"{source}: front matter 'mlcards'", "id, version, date, status, risk_tier")
+    result.mapped(f"{source}: front matter 'mlcards'",
+                  "id, version, date, status, risk_tier, task, evaluation date")
 
 
 def _task_and_name(front: FrontMatter, hf_results: list[HfResult], result: ImportResult,
@@ -293,11 +297,14 @@ def _found_from_body(info: BodyInfo, found: dict[str, Any], dates: list[dt.date]
 
 
 def _evaluation(result: ImportResult, results: list[HfResult], notes: list[str],
-                dates: list[dt.date], info: BodyInfo, source: str) -> None:
+                dates: list[dt.date], info: BodyInfo, source: str,
+                found: dict[str, Any]) -> None:
     if not results and not info.table:
         return
     if results:
-        evaluation, log = to_evaluation(results, notes, max(dates) if dates else None)
+        when = found.get("evaluation_date") or (max(dates) if dates else None)
+        evaluation, log = to_evaluation(results, notes, when,
+                                        frozenset(found.get("hub_ids", ())))
         result.mapped(f"{source}: model-index / .eval_results ({len(results)} results)",
                       "evaluation.yaml (dataset, metrics, overall results)")
         result.report.extend(log)

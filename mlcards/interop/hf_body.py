@@ -173,6 +173,9 @@ class _Importer:
                 self.result.mapped(f"{self.source}: bullet 'Repository'",
                                    "model_details.repository")
             else:
+                text = LINK.match(match.group("value").strip())
+                if text and text.group("name") not in (url, label):
+                    label = f"{label}: {text.group('name')}"
                 details.setdefault("references", []).append({"title": label, "url": url})
                 self.result.mapped(f"{self.source}: bullet {label!r}", "model_details.references")
         self._leftover(leftover, node, here)

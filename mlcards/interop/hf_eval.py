@@ -69,9 +69,12 @@ def parse_value(value: Any) -> tuple[float, tuple[float, float] | None] | None:
     return float(number), (float(number - spread), float(number + spread))
 
 
-def hub_url(dataset_type: str, config: str | None) -> str | None:
-    """The dataset's Hub page (with its config's viewer) when the type is a Hub id."""
+def hub_url(dataset_type: str, config: str | None, known: frozenset[str]) -> str | None:
+    """The dataset's Hub page (with its config's viewer) when the type is a Hub id:
+    namespaced ('org/name'), listed in the card's `datasets`, or given a config."""
     if not HUB_ID.match(dataset_type):
+        return None
+    if "/" not in dataset_type and dataset_type not in known and not config:
         return None
     return HUB_DATASETS + dataset_type + (f"/viewer/{config}" if config else "")
 
@@ -79,8 +82,8 @@ def hub_url(dataset_type: str, config: str | None) -> str | None:
 # --------------------------------------------------------------------------- import
 
 
-def to_evaluation(results: list[HfResult], notes: list[str],
-                  date: Any | None) -> tuple[dict[str, Any], list[str]]:
+def to_evaluation(results: list[HfResult], notes: list[str], date: Any | None,
+                  hub_ids: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str]]:
     """evaluation.yaml data from Hugging Face results, and what was done."""
     log: list[str] = []
     primary = results[0]
@@ -99,7 +102,7 @@ def to_evaluation(results: list[HfResult], notes: list[str],
         rows.append(row)
     dataset = {"name": primary.dataset_name or primary.dataset_type,
                "split": primary.dataset_split,
-               "url": hub_url(primary.dataset_type, primary.dataset_config)}
+               "url": hub_url(primary.dataset_type, primary.dataset_config, hub_ids)}
     for i, definition in enumerate(metrics.values()):
         definition["headline"] = i == 0
     evaluation = {"schema_version": 1, "date": date, "dataset": dataset,

@@ -80,6 +80,8 @@ def render_readme(card: Card, evaluation: Evaluation | None) -> tuple[str, list[
         notes.append(f"evaluation: {len(carried)} results -> model-index, {len(table)} sliced "
                      "results -> 'Disaggregated Results' table")
     front = _front_matter(data, card, carried)
+    if evaluation is not None and evaluation.date is not None:
+        front["mlcards"]["evaluation_date"] = evaluation.date
     body = render_sections(_body(data, table))
     return f"---\n{dump_yaml(front)}---\n\n{body}", notes
 

@@ -80,6 +80,16 @@ def flags(ctx: BuildContext, mv: ModelVersion) -> list[Flag]:
     return result
 
 
+BADGES = {"stale-evaluation": "stale evaluation", "review-overdue": "review overdue",
+          "assessment-overdue": "assessment overdue"}
+
+
+def lifecycle_badges(ctx: BuildContext, mv: ModelVersion) -> tuple[tuple[str, str], ...]:
+    """(kind, label) badges for version tables, e.g. ('review-overdue', 'review overdue');
+    styled by the CSS class `mlcards-flag-<kind>`."""
+    return tuple((f.kind, BADGES[f.kind]) for f in flags(ctx, mv) if f.kind in BADGES)
+
+
 def _changes(ctx: BuildContext, mv: ModelVersion) -> str:
     d = version_diff(ctx, mv)
     if d is None:

@@ -29,7 +29,7 @@ from mlcards.context import BuildContext
 from mlcards.diff import MeasuredBy, Measurements, feature_label, given_measurements
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
 from mlcards.schema.evaluation import Result
-from mlcards.validate import PLACEHOLDERS, ModelEntry, ModelVersion, Registry
+from mlcards.validate import PLACEHOLDERS, ModelVersion, Registry
 
 FlagKind = Literal["stale-evaluation", "review-overdue", "assessment-overdue",
                    "deprecated", "no-replacement"]
@@ -266,29 +266,3 @@ def registry_completeness(registry: Registry,
 
 def prompt_label(prompt: str) -> str:
     return prompt.replace("_", " ") if prompt else "text"
-
-
-# --------------------------------------------------------------------------- version list
-
-
-@dataclass(frozen=True)
-class VersionFlags:
-    """Lifecycle badges of one version for version lists."""
-
-    version: str
-    status: str
-    flags: tuple[Flag, ...]
-
-    @property
-    def badges(self) -> list[str]:
-        names = {"stale-evaluation": "stale evaluation", "review-overdue": "review overdue",
-                 "assessment-overdue": "assessment overdue"}
-        return [names[f.kind] for f in self.flags if f.kind in names]
-
-
-def version_flags(registry: Registry, entry: ModelEntry,
-                  as_of: dt.date) -> list[VersionFlags]:
-    """Newest first: each version's status and lifecycle flags."""
-    return [VersionFlags(mv.version, mv.card.status,
-                         tuple(lifecycle_flags(registry, mv, as_of)))
-            for mv in reversed(entry.versions)]

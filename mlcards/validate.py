@@ -123,7 +123,9 @@ def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
 def validate_document(doc: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
     """Validate parsed data against a model, turning errors into located problems."""
     if not isinstance(doc.data, dict):
-        got = type(doc.data).__name__
+        kind = type(doc.data).__name__
+        got = {"NoneType": "an empty document", "list": "a list",
+               "str": "plain text"}.get(kind, kind)
         problems.append(doc.problem((), f"expected a YAML mapping at the top level, got {got}"))
         return None
     try:

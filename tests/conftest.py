@@ -18,8 +18,6 @@ from mlcards.commands.init import SCAFFOLD
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_EXAMPLE = ROOT / "site_example"
-SCAFFOLD_VERSION = Path("models/example-model/0.1.0")
-"""The one version folder of the `mlcards init` scaffold, relative to the registry."""
 
 
 @dataclass

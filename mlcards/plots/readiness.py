@@ -11,6 +11,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -56,6 +57,8 @@ def draw_sections(ax: Axes, sections: Sequence[ScorecardSection], final: float,
               fontsize=7.5, borderaxespad=0.2, handlelength=2.2)
     ax.set_yticks(ys, [_clip(s.title, 38) for s in sections], parse_math=False)
     ax.set_xlim(0, top * 1.16)
+    if top <= 20:
+        ax.set_xticks([float(i) for i in range(int(top) + 1)])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("section score (sum of test points: manual 0.5, automated 1)")
     ax.tick_params(axis="y", length=0)
@@ -96,6 +99,14 @@ class Page:
              weight: str = "normal", color: str = INK, ha: str = "left") -> None:
         self.fig.text(self._fx(x), self._fy(self.y if y is None else y), s, fontsize=size,
                       fontweight=weight, color=color, ha=ha, va="top", parse_math=False)
+
+    def column(self, x: float, lines: Sequence[str], size: float, pitch: float, *,
+               weight: str = "normal", color: str = INK, ha: str = "left") -> None:
+        """One text per row, `pitch` inches apart, from the cursor down (cursor unchanged)."""
+        for i, line in enumerate(lines):
+            if line:
+                self.text(x, line, size, y=self.y + i * pitch, weight=weight, color=color,
+                          ha=ha)
 
     def rule(self, color: str = GREY, width: float = 0.6) -> None:
         self.fig.add_artist(_line(self._fx(MARGIN), self._fx(A4[0] - MARGIN),
@@ -197,7 +208,7 @@ def _chart(page: Page, card: Scorecard, min_score: float | None) -> None:
     ax = page.fig.add_axes((left / A4[0], 1 - (page.y + height - 0.2) / A4[1],
                             width / A4[0], (height - 0.55) / A4[1]))
     draw_sections(ax, card.sections, card.final_score, card.weakest_section, min_score)
-    page.y += height + 0.15
+    page.y += height + 0.3
 
 
 def _gaps(page: Page, card: Scorecard) -> None:
@@ -209,12 +220,11 @@ def _gaps(page: Page, card: Scorecard) -> None:
         return
     room = int((A4[1] - 0.9 - page.y) / 0.19)
     shown = gaps if len(gaps) <= room else gaps[: room - 1]
-    for t in shown:
-        page.text(MARGIN, t.id, 8, weight="bold")
-        page.text(MARGIN + 0.85, _clip(t.title, 60), 8)
-        extra = f"n/a: {t.not_applicable}" if t.not_applicable else (t.owner or "")
-        page.text(MARGIN + 4.6, _clip(extra, 42), 7.5, color=GREY)
-        page.y += 0.19
+    page.column(MARGIN, [t.id for t in shown], 8, 0.19, weight="bold")
+    page.column(MARGIN + 0.85, [_clip(t.title, 60) for t in shown], 8, 0.19)
+    page.column(MARGIN + 4.6, [_clip(f"n/a: {t.not_applicable}" if t.not_applicable
+                                     else t.owner, 42) for t in shown], 7.5, 0.19, color=GREY)
+    page.y += 0.19 * len(shown)
     if len(shown) < len(gaps):
         page.text(MARGIN, f"… and {len(gaps) - len(shown)} more; every test is listed on page 2.",
                   8, color=GREY)
@@ -235,28 +245,28 @@ def _tests_table(page: Page, card: Scorecard, room: float) -> None:
     page.y += 0.2
     needed = 0.168 * len(card.tests) + 0.23 * len(card.sections)
     scale = min(1.0, room / needed) if needed else 1.0
-    titles = {s.id: s for s in card.sections}
-    section = None
-    for t in card.tests:
-        if t.section != section:
-            section = t.section
-            s = titles[section]
-            page.y += 0.04 * scale
-            page.text(MARGIN, f"{s.title} — {points_text(s.score)} of "
-                      f"{points_text(s.maximum)}", 8 * max(scale, 0.75), weight="bold")
-            page.y += 0.19 * scale
-        _test_row(page, t, scale)
+    size = 7.5 * max(scale, 0.75)
+    for s in card.sections:
+        page.y += 0.04 * scale
+        page.text(MARGIN, f"{s.title} — {points_text(s.score)} of {points_text(s.maximum)}",
+                  8 * max(scale, 0.75), weight="bold")
+        page.y += 0.19 * scale
+        _test_rows(page, [t for t in card.tests if t.section == s.id], size, 0.168 * scale)
     page.y += 0.1
 
 
-def _test_row(page: Page, t: ScorecardTest, scale: float) -> None:
-    cells = [t.id, _clip(t.title, 50), STATUS_TEXT[t.status], points_text(t.points),
-             _clip(t.owner, 18), t.last_run.isoformat() if t.last_run else "",
-             _clip(t.schedule, 13)]
-    for (_, x), value in zip(COLUMNS, cells, strict=True):
-        colour = STATUS_COLOURS[t.status] if value == STATUS_TEXT[t.status] else INK
-        page.text(MARGIN + x, value, 7.5 * max(scale, 0.75), color=colour)
-    page.y += 0.168 * scale
+def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float) -> None:
+    cells = [[t.id, _clip(t.title, 50), "", points_text(t.points), _clip(t.owner, 18),
+              t.last_run.isoformat() if t.last_run else "", _clip(t.schedule, 13)]
+             for t in tests]
+    for i, (_, x) in enumerate(COLUMNS):
+        if COLUMNS[i][0] == "Status":
+            for status, colour in STATUS_COLOURS.items():
+                page.column(MARGIN + x, [STATUS_TEXT[status] if t.status == status else ""
+                                         for t in tests], size, pitch, color=colour)
+        else:
+            page.column(MARGIN + x, [row[i] for row in cells], size, pitch)
+    page.y += pitch * len(tests)
 
 
 def _evidence(page: Page, card: Scorecard, bottom: float) -> None:
@@ -267,14 +277,14 @@ def _evidence(page: Page, card: Scorecard, bottom: float) -> None:
     page.heading("Evidence")
     room = max(1, int((bottom - page.y) / 0.16))
     shown = items if len(items) <= room else items[: room - 1]
-    for test_id, e in shown:
-        where = e.url or e.path or ""
-        page.text(MARGIN, test_id, 7, weight="bold")
-        page.text(MARGIN + 0.75, _clip(f"{e.kind}: {e.title or where}", 40), 7)
-        page.text(MARGIN + 3.4, _clip(where, 50), 6.5, color=GREY)
-        if e.sha256:
-            page.text(A4[0] - MARGIN, f"sha256 {e.sha256[:12]}…", 6.5, color=GREY, ha="right")
-        page.y += 0.16
+    page.column(MARGIN, [test_id for test_id, _ in shown], 7, 0.16, weight="bold")
+    page.column(MARGIN + 0.75, [_clip(f"{e.kind}: {e.title}" if e.title else e.kind, 40)
+                                for _, e in shown], 7, 0.16)
+    page.column(MARGIN + 3.4, [_clip(e.url or e.path, 50) for _, e in shown], 6.5, 0.16,
+                color=GREY)
+    page.column(A4[0] - MARGIN, [f"sha256 {e.sha256[:12]}…" if e.sha256 else ""
+                                 for _, e in shown], 6.5, 0.16, color=GREY, ha="right")
+    page.y += 0.16 * len(shown)
     if len(shown) < len(items):
         page.text(MARGIN, f"… and {len(items) - len(shown)} more in scorecard.json", 7,
                   color=GREY)
@@ -297,10 +307,9 @@ def _provenance(page: Page, card: Scorecard) -> None:
     page.y += 0.18
     room = max(1, int((A4[1] - 1.1 - page.y) / 0.15))
     shown = p.inputs if len(p.inputs) <= room else p.inputs[: room - 1]
-    for item in shown:
-        page.text(MARGIN, item.sha256, 6.5, color=INK)
-        page.text(MARGIN + 4.15, _clip(item.path, 62), 6.5)
-        page.y += 0.15
+    page.column(MARGIN, [item.sha256 for item in shown], 6.5, 0.15)
+    page.column(MARGIN + 4.15, [_clip(item.path, 62) for item in shown], 6.5, 0.15)
+    page.y += 0.15 * len(shown)
     if len(shown) < len(p.inputs):
         page.text(MARGIN, f"… and {len(p.inputs) - len(shown)} more in scorecard.json", 6.5,
                   color=GREY)
@@ -336,7 +345,10 @@ def scorecard_figures(card: Scorecard, min_score: float | None = None) -> list[F
 def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     """scorecard.pdf bytes: two A4 pages, no dates, same input -> same bytes."""
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
+    # Type 3 fonts: subsetting TrueType (type 42) with fontTools costs ~0.3 s more
+    # per document; the text stays extractable either way.
+    with matplotlib.rc_context({"pdf.fonttype": 3}), \
+            PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
         for fig in scorecard_figures(card, min_score):
             pdf.savefig(fig)
     return buf.getvalue()

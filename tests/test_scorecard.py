@@ -1,0 +1,198 @@
+"""Scorecard pages, downloads and the readiness overview, produced from a BuildContext."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mlcards.context import BuildContext
+from mlcards.outputs import OutputFile
+from mlcards.provenance import self_hash, sha256_file
+from mlcards.render import make_environment
+from mlcards.schemagen import packaged_schemas_dir, schema_documents
+from mlcards.scorecard import produce_readiness, readiness_fragment
+from mlcards.validate import load_registry
+from test_readiness_fixtures import make_registry, readiness, standard_registry
+
+V11 = "models/alpha/1.1.0"
+
+
+def produce(root: Path, revision: str | None = "abc123") -> dict[str, bytes]:
+    registry = load_registry(root)
+    ctx = BuildContext(registry, make_environment(), revision=revision)
+    files: list[OutputFile] = list(produce_readiness(ctx))
+    return {f.path: f.content for f in files}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    root = standard_registry(tmp_path_factory.mktemp("registry"))
+    return root, produce(root)
+
+
+def page(built: tuple[Path, dict[str, bytes]], path: str = f"{V11}/scorecard.md") -> str:
+    return built[1][path].decode("utf-8")
+
+
+def test_every_assessed_version_gets_a_page_chart_and_three_downloads(
+        built: tuple[Path, dict[str, bytes]]) -> None:
+    files = built[1]
+    for version in ("models/alpha/1.0.0", V11, "models/beta/0.1.0"):
+        for name in ("scorecard.md", "scorecard.json", "scorecard.csv", "scorecard.pdf",
+                     "plots/readiness-sections.svg"):
+            assert f"{version}/{name}" in files
+    assert "readiness/index.md" in files and "readiness/readiness.csv" in files
+
+
+def test_output_is_byte_identical_across_builds(tmp_path: Path,
+                                                built: tuple[Path, dict[str, bytes]]) -> None:
+    root = built[0]
+    copy = shutil.copytree(root, tmp_path / "elsewhere")
+    again = produce(copy)
+    assert again.keys() == built[1].keys()
+    for path, content in built[1].items():
+        assert again[path] == content, path
+
+
+def test_json_validates_against_the_published_schema_and_carries_its_own_hash(
+        built: tuple[Path, dict[str, bytes]]) -> None:
+    root, files = built
+    doc = json.loads(files[f"{V11}/scorecard.json"])
+    schema = json.loads((packaged_schemas_dir() / "scorecard.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert doc["sha256"] == self_hash(doc)
+    assert doc["final_score"] == 2 and doc["level"]["range"] == "(1, 2]"
+    assert doc["weakest_section"] == "data"
+    assert (doc["rubric"]["id"], doc["rubric"]["version"]) == ("ml-test-score", "2017")
+    assert doc["approver"]["name"] == "Lin Approver" and doc["supersedes"] == "1.0.0"
+    data1 = next(t for t in doc["tests"] if t["id"] == "data-1")
+    assert (data1["owner"], data1["last_run"], data1["schedule"]) == (
+        "Data team", "2026-01-30", "every commit")
+    report = root / V11 / "reports/schema-check.txt"
+    assert data1["evidence"][0] == {
+        "kind": "report", "title": "Schema check", "url": None,
+        "path": f"{V11}/reports/schema-check.txt", "sha256": sha256_file(report)}
+    data5 = next(t for t in doc["tests"] if t["id"] == "data-5")
+    assert data5["not_applicable"] == "No personal data is used." and data5["points"] == 0
+    prov = doc["provenance"]
+    assert [i["path"] for i in prov["inputs"]] == [
+        f"{V11}/card.yaml", f"{V11}/readiness.yaml", f"{V11}/reports/schema-check.txt"]
+    assert all(i["sha256"] == sha256_file(root / i["path"]) for i in prov["inputs"])
+    assert (prov["revision"], prov["rubric_version"]) == ("abc123", "2017")
+
+
+def test_the_schema_file_is_fresh() -> None:
+    docs = schema_documents()
+    for name in ("scorecard.schema.json", "rubric.schema.json"):
+        assert (packaged_schemas_dir() / name).read_text() == docs[name], name
+
+
+def test_csv_has_one_row_per_test_with_provenance_columns(
+        built: tuple[Path, dict[str, bytes]]) -> None:
+    rows = list(csv.DictReader(io.StringIO(built[1][f"{V11}/scorecard.csv"].decode())))
+    doc = json.loads(built[1][f"{V11}/scorecard.json"])
+    assert len(rows) == 28
+    assert rows[0]["test_id"] == "data-1" and rows[0]["points"] == "1"
+    assert {r["scorecard_sha256"] for r in rows} == {doc["sha256"]}
+    assert {r["revision"] for r in rows} == {"abc123"}
+    assert f"{V11}/readiness.yaml=" in rows[5]["inputs"]
+
+
+def test_pdf_has_two_pages_and_renders(tmp_path: Path,
+                                       built: tuple[Path, dict[str, bytes]]) -> None:
+    pdf = built[1][f"{V11}/scorecard.pdf"]
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) is needed to check the PDF renders")
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(tmp_path / "s.pdf"),
+                    str(tmp_path / "p")], check=True, capture_output=True)
+    assert sorted(p.name for p in tmp_path.glob("p-*.png")) == ["p-1.png", "p-2.png"]
+
+
+def test_page_leads_with_the_score_then_gaps_then_every_test(
+        built: tuple[Path, dict[str, bytes]]) -> None:
+    text = page(built)
+    assert "## Final score: 2 of 7" in text
+    assert "Weakest section: **Tests for Features and Data** (2 of 7)" in text
+    order = [text.index(h) for h in ("## Final score", "## Change since version 1.0.0",
+                                     "## Gaps: 20 of 28 tests not done", "## Every test",
+                                     "## Provenance")]
+    assert order == sorted(order)
+    assert "![Section scores" in text and "(plots/readiness-sections.svg)" in text
+    for link in ("(scorecard.json)", "(scorecard.csv)", "(scorecard.pdf)", "(index.md)"):
+        assert link in text
+    assert "| **data-1** Feature expectations are captured in a schema | automated | 1 | " \
+           "Data team | 2026-01-30 | every commit |" in text
+    assert "[ci-run](https://ci.example.com/runs/1)" in text
+    assert "<p>Checked with <strong>pandera</strong>.</p>" in text
+
+
+def test_page_shows_the_change_since_the_previous_version(
+        built: tuple[Path, dict[str, bytes]]) -> None:
+    text = page(built)
+    assert "| **Final** | 0.5 | 2 | **&#43;1.5** |" in text
+    assert "- **data-1** Feature expectations are captured in a schema: manual → automated " \
+           "(&#43;0.5)" in text
+    assert "[1.0.0](../1.0.0/scorecard.md)" in text
+    assert "first assessed version" in page(built, "models/alpha/1.0.0/scorecard.md")
+
+
+def test_registry_overview_lists_every_version_sorted(built: tuple[Path, dict[str, bytes]]
+                                                      ) -> None:
+    text = page(built, "readiness/index.md")
+    rows = [line for line in text.splitlines() if line.startswith("| [")]
+    assert [r.split("|")[2].strip() for r in rows] == [
+        "[1.0.0](../models/alpha/1.0.0/index.md)", "[1.1.0](../models/alpha/1.1.0/index.md)",
+        "[0.1.0](../models/beta/0.1.0/index.md)"]
+    assert "| 0.5 of 7 |" in rows[0] and "**below**" in rows[0]
+    assert "meets" in rows[1] and "below (not gated)" in rows[2]
+    assert "[scorecard](../models/alpha/1.1.0/scorecard.md)" in rows[1]
+    table = list(csv.DictReader(io.StringIO(built[1]["readiness/readiness.csv"].decode())))
+    assert [(r["model_id"], r["version"], r["final_score"], r["weakest_section"],
+             r["meets_policy"]) for r in table] == [
+        ("alpha", "1.0.0", "0.5", "data", "no"), ("alpha", "1.1.0", "2", "data", "yes"),
+        ("beta", "0.1.0", "0", "data", "no")]
+
+
+def test_card_fragment_fills_the_readiness_slot(built: tuple[Path, dict[str, bytes]]) -> None:
+    registry = load_registry(built[0])
+    ctx = BuildContext(registry, make_environment())
+    slots = {mv.key: readiness_fragment(ctx, mv)["readiness"] for mv in registry.versions()}
+    assert "ML readiness: 2 of 7" in slots["alpha/1.1.0"]
+    assert "Weakest section: **Tests for Features and Data**" in slots["alpha/1.1.0"]
+    assert "[Readiness scorecard](scorecard.md)" in slots["alpha/1.1.0"]
+    assert slots["alpha/1.0.0"].startswith("!!! warning") and "policy minimum" in \
+        slots["alpha/1.0.0"]
+
+
+def test_version_without_readiness_gets_no_scorecard_but_a_row(tmp_path: Path) -> None:
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", None)}})
+    files = produce(tmp_path)
+    assert not any(p.startswith("models/") for p in files)
+    assert "| not assessed |" in files["readiness/index.md"].decode()
+    registry = load_registry(tmp_path)
+    ctx = BuildContext(registry, make_environment())
+    assert "No readiness assessment" in readiness_fragment(ctx, registry.versions()[0])[
+        "readiness"]
+
+
+def test_hostile_text_is_escaped_and_unsafe_links_are_not_linked(tmp_path: Path) -> None:
+    tests = {"data-1": {"status": "manual", "owner": "<script>alert(1)</script>",
+                        "note": "<img src=x onerror=alert(1)> $5 *ok*",
+                        "evidence": [{"kind": "ci", "title": "[x](javascript:alert(1))",
+                                      "url": "javascript:alert(1)"}]}}
+    make_registry(tmp_path, {"m": {"1.0.0": ("draft", readiness(tests))}})
+    files = produce(tmp_path)
+    text = files["models/m/1.0.0/scorecard.md"].decode()
+    assert "<script>" not in text and "onerror" not in text
+    assert "](javascript:" not in text and 'href="javascript' not in text
+    assert "&#60;script&#62;" in text
+    assert files["models/m/1.0.0/scorecard.pdf"].startswith(b"%PDF")  # '$' is not mathtext

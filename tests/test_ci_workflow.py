@@ -211,19 +211,26 @@ def run_gitlab_job(job: dict[str, Any], cwd: Path,
     return shell("\n".join(job["script"]), cwd, env)
 
 
-def test_gitlab_pipeline_runs_on_the_example_registry(workspace: Path) -> None:
+def test_gitlab_pipeline_runs_on_a_registry(tmp_path: Path) -> None:
+    """All three jobs' scripts, on the scaffold registry (small: the GitHub test above
+    already builds the example registry) named through the REGISTRY variable."""
+    workspace = tmp_path
+    shutil.copytree(REPO / "mlcards" / "scaffold", workspace / "registry")
     ci = load("gitlab-ci.yml")
-    env = environment({**ci["variables"], "CI_COMMIT_SHA": "0123abcd"})
+    env = environment({**ci["variables"], "REGISTRY": "registry", "CI_COMMIT_SHA": "0123abcd"})
     check = run_gitlab_job(ci["check"], workspace, env)
     assert check.returncode == 0, check.stdout + check.stderr
     root = check_junit_shape((workspace / "report.xml").read_bytes())
-    assert root.get("failures") == "0"
+    assert root.get("failures") == "0" and root.get("skipped") != "0"  # a draft: not gated
     build = run_gitlab_job(ci["build"], workspace, env)
     assert build.returncode == 0, build.stdout + build.stderr
     pages = run_gitlab_job(ci["pages"], workspace, env)
     assert pages.returncode == 0, pages.stderr
+    assert not (workspace / "site").exists()
     index = json.loads((workspace / "public" / "registry.json").read_text())
     assert index["revision"] == "0123abcd"
+    assert [v["id"] for v in index["versions"]] == ["example-model"]
+    assert (workspace / "public" / "index.html").is_file()
 
 
 def test_gitlab_check_failure_still_writes_the_junit_report(workspace: Path) -> None:

@@ -250,6 +250,8 @@ def _metadata(doc: LoadedYaml, front: FrontMatter, hf_results: list[HfResult],
         kept["metrics"] = doc.data["metrics"]
     elif front.metrics:
         result.mapped(f"{source}: front matter 'metrics'", "evaluation.yaml metrics")
+    if isinstance(front.base_model, list):  # keep the list form for export
+        kept["base_model"] = doc.data["base_model"]
     if front.pipeline_tag and details.get("task") != front.pipeline_tag:
         kept["pipeline_tag"] = front.pipeline_tag
     if kept:

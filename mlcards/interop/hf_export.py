@@ -100,6 +100,9 @@ def _front_matter(data: dict[str, Any], card: Card, carried: list[Any]) -> dict[
               if card.training_data and card.training_data.datasets else None,
               "metrics": meta.get("metrics") or
               list(dict.fromkeys(r.metric_type for r in carried)) or None}
+    listed = meta.pop("base_model", None)
+    if isinstance(listed, list) and ", ".join(map(str, listed)) == details.base_model:
+        mapped["base_model"] = listed
     meta.pop("pipeline_tag", None)
     meta.pop("metrics", None)
     front.update({k: v for k, v in mapped.items() if v})

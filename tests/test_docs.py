@@ -144,18 +144,26 @@ def run_snippet(scorecard: Path, registry: Path) -> subprocess.CompletedProcess[
                           capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_auditor_by_hand_check_accepts_a_fresh_scorecard_and_catches_changes(
-        tmp_path: Path) -> None:
-    root = tmp_path / "reg"
+@pytest.fixture
+def audited(tmp_path: Path) -> Path:
+    """tmp_path/my-registry (the scaffold) and tmp_path/scorecard.json built from it,
+    laid out as the auditors' guide assumes."""
+    from mlcards.readiness import score_assessment
+
+    root = tmp_path / "my-registry"
     shutil.copytree(REPO / "mlcards" / "scaffold", root)
     registry = load_registry(root)
     mv = registry.versions()[0]
     assert mv.readiness is not None
-    from mlcards.readiness import score_assessment
-
     score = score_assessment(mv.readiness, registry.rubrics[mv.readiness.rubric])
-    scorecard = tmp_path / "scorecard.json"
-    scorecard.write_bytes(scorecard_json(build_scorecard(registry, mv, score, "abc")))
+    (tmp_path / "scorecard.json").write_bytes(
+        scorecard_json(build_scorecard(registry, mv, score, "abc")))
+    return tmp_path
+
+
+def test_auditor_by_hand_check_accepts_a_fresh_scorecard_and_catches_changes(
+        audited: Path) -> None:
+    root, scorecard = audited / "my-registry", audited / "scorecard.json"
     ok = run_snippet(scorecard, root)
     assert ok.returncode == 0, ok.stdout
     assert "OK  models/example-model/0.1.0/readiness.yaml" in ok.stdout
@@ -170,3 +178,25 @@ def test_auditor_by_hand_check_accepts_a_fresh_scorecard_and_catches_changes(
                                                        '"final_score": 3'))
     edited = run_snippet(scorecard, root)
     assert edited.returncode == 1 and edited.stdout.startswith("EDITED")
+
+
+def guide_command(prefix: str) -> str:
+    """The shell line of the auditors' guide that starts with `prefix`."""
+    text = (REPO / "docs" / "guides" / "auditors.md").read_text()
+    return next(line for line in text.splitlines() if line.startswith(prefix))
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("sha256sum") is None,
+                    reason="needs jq and sha256sum, as the guide says")
+def test_auditor_jq_sha256sum_line_works_as_documented(audited: Path) -> None:
+    line = guide_command("jq -r '.provenance.inputs[]")
+    run = subprocess.run(["bash", "-eo", "pipefail", "-c", line], cwd=audited / "my-registry",
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "models/example-model/0.1.0/readiness.yaml: OK" in run.stdout
+    card = audited / "my-registry" / "models/example-model/0.1.0/card.yaml"
+    card.write_text(card.read_text() + "# edited\n")
+    run = subprocess.run(["bash", "-eo", "pipefail", "-c", line], cwd=audited / "my-registry",
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode != 0
+    assert "models/example-model/0.1.0/card.yaml: FAILED" in run.stdout

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from test_readiness_fixtures import ALL_BUILTIN, make_registry, readiness, write_yaml
 
 from mlcards.cli import main
 from mlcards.errors import InvalidInput
@@ -25,7 +26,6 @@ from mlcards.readiness import (
 from mlcards.rubric import Rubric, builtin_rubric
 from mlcards.schema.readiness import Readiness
 from mlcards.validate import load_registry
-from test_readiness_fixtures import ALL_BUILTIN, make_registry, readiness, write_yaml
 
 
 def assess(tests: dict[str, str], rubric: str = "ml-test-score") -> Readiness:
@@ -183,7 +183,7 @@ def custom_registry(root: Path) -> Path:
 
 def test_a_lone_readiness_file_is_scored_with_its_registrys_custom_rubric(tmp_path: Path) -> None:
     custom_registry(tmp_path)
-    score, src = score_readiness_file(tmp_path / "models/m/1.0.0/readiness.yaml")
+    score, _ = score_readiness_file(tmp_path / "models/m/1.0.0/readiness.yaml")
     assert score.rubric.rubric == "acme-readiness"
     assert sections(score) == {"safety": 1.0, "ops": 1.0}
     assert score.final == 1 and score.level.summary == "low"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from test_readiness_fixtures import make_registry, readiness, standard_registry
 
 from mlcards.context import BuildContext
 from mlcards.outputs import OutputFile
@@ -19,7 +20,6 @@ from mlcards.render import make_environment
 from mlcards.schemagen import packaged_schemas_dir, schema_documents
 from mlcards.scorecard import produce_readiness, readiness_fragment
 from mlcards.validate import load_registry
-from test_readiness_fixtures import make_registry, readiness, standard_registry
 
 V11 = "models/alpha/1.1.0"
 

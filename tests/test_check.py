@@ -1,0 +1,99 @@
+"""`mlcards check`: the readiness gate (approved versions must meet min_readiness)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import CliResult
+from test_readiness_fixtures import make_registry, readiness, standard_registry, write_yaml
+
+from mlcards.commands.check import Finding, evaluate
+
+
+def readiness_lines(result: CliResult) -> list[str]:
+    return [line for line in result.out.splitlines() if "[readiness." in line]
+
+
+def test_fails_listing_each_failing_approved_version_with_its_weakest_section(
+        run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    root = standard_registry(tmp_path)
+    result = run_cli("check", root)
+    assert result.code == 1
+    errors = [line for line in readiness_lines(result) if ": error: " in line]
+    path = (root / "models/alpha/1.0.0/readiness.yaml").as_posix()
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{path}:")
+    assert ("alpha/1.0.0: readiness 0.5 is below the minimum 1 (weakest section: Tests for "
+            "Features and Data, 0.5 of 7) [readiness.min-score]") in errors[0]
+    assert "check failed" in result.out.splitlines()[-1]
+
+
+def test_drafts_are_reported_not_gated(run_cli: Callable[..., CliResult], tmp_path: Path
+                                       ) -> None:
+    root = standard_registry(tmp_path)
+    result = run_cli("check", root)
+    [draft] = [line for line in readiness_lines(result) if "beta/0.1.0" in line]
+    assert ": info: " in draft and "not gated (status draft)" in draft
+
+
+def test_min_score_flag_overrides_the_policy(run_cli: Callable[..., CliResult], tmp_path: Path
+                                             ) -> None:
+    root = standard_registry(tmp_path)  # policy 1.0; alpha 1.0.0 scores 0.5, 1.1.0 scores 2
+    assert run_cli("check", root, "--min-score", "0.5").code == 0
+    strict = run_cli("check", root, "--min-score", "2.5")
+    assert strict.code == 1
+    failing = [line.split(": ")[2] for line in readiness_lines(strict) if ": error: " in line]
+    assert failing == ["alpha/1.0.0", "alpha/1.1.0"]
+    assert run_cli("check", root, "--min-score", "-1").code == 2
+
+
+def test_passes_when_every_approved_version_meets_the_policy(
+        run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", readiness(
+        {t: {"status": "manual"} for s in ("data", "model", "infra", "monitor")
+         for t in (f"{s}-1", f"{s}-2")}))}}, min_readiness=1.0)
+    result = run_cli("check", tmp_path)
+    assert result.code == 0, result.out
+    assert readiness_lines(result) == []
+    assert "check passed: 1 approved model version(s)" in result.out
+
+
+def test_an_approved_version_without_readiness_fails_when_the_policy_asks(
+        run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", None)}}, min_readiness=0.5)
+    result = run_cli("check", tmp_path)
+    assert result.code == 1
+    [line] = readiness_lines(result)
+    card = (tmp_path / "models/m/1.0.0/card.yaml").as_posix()
+    assert line.startswith(f"{card}:2:9: error: m/1.0.0: no readiness.yaml")
+    assert line.endswith("[readiness.missing]")
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", None)}}, min_readiness=0)
+    assert readiness_lines(run_cli("check", tmp_path)) == []
+
+
+def test_invalid_input_fails_with_located_messages(run_cli: Callable[..., CliResult],
+                                                   tmp_path: Path) -> None:
+    root = standard_registry(tmp_path)
+    bad_status = write_yaml(root / "models/beta/0.1.0/readiness.yaml",
+                            readiness({"data-1": {"status": "done"}}))
+    unknown = write_yaml(root / "models/alpha/1.0.0/readiness.yaml",
+                         readiness({"infra-9": {"status": "manual"}}))
+    result = run_cli("check", root)
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "[input.invalid]" in line]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{unknown.as_posix()}:")
+    assert "tests.infra-9: unknown test id 'infra-9'" in lines[0]
+    assert lines[1].startswith(f"{bad_status.as_posix()}:9:13: error: tests.data-1.status:")
+    assert readiness_lines(result) == []  # rules do not run on invalid input
+
+
+def test_rules_return_findings_that_other_gates_can_reuse(tmp_path: Path) -> None:
+    outcome = evaluate(str(standard_registry(tmp_path)), None)
+    mine = [f for f in outcome.findings if f.rule.startswith("readiness.")]
+    assert all(isinstance(f, Finding) for f in mine)
+    assert [(f.model, f.rule, f.severity) for f in mine] == [
+        ("alpha/1.0.0", "readiness.min-score", "error"),
+        ("beta/0.1.0", "readiness.min-score", "info")]
+    assert outcome.failed and outcome.min_score == 1.0

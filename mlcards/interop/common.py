@@ -115,6 +115,12 @@ def metric_name(raw: str) -> str:
     return cleaned or "score"
 
 
+def slug(name: str | None) -> str | None:
+    """'Census Income Classifier' -> 'census-income-classifier' (None when nothing is left)."""
+    text = re.sub(r"[^a-z0-9._-]+", "-", (name or "").lower()).strip("-._")[:100]
+    return text or None
+
+
 def person(text: str) -> dict[str, str]:
     """'Jane Doe <jane@example.com>' -> {name, email}; 'Jane' -> {name}."""
     match = re.match(r"^\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", text)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from mlcards.errors import InvalidInput, Problem, display_path
 from mlcards.interop.common import (
@@ -23,6 +23,7 @@ from mlcards.interop.common import (
     fill_required,
     parse_date,
     read_text,
+    slug,
 )
 from mlcards.interop.hf_body import BodyInfo, import_body
 from mlcards.interop.hf_eval import HfResult, parse_value, to_evaluation
@@ -55,9 +56,18 @@ class _Dataset(_Loose):
     split: Text | None = None
 
 
+def _number(value: Any) -> Any:
+    if parse_value(value) is None:
+        raise ValueError("expected a number (or 'value ± error')")
+    return value
+
+
+MetricValue = Annotated[Any, AfterValidator(_number)]
+
+
 class _Metric(_Loose):
     type: Text
-    value: Any
+    value: MetricValue
     name: Text | None = None
     config: Text | None = None
     verified: bool | None = None
@@ -110,7 +120,7 @@ class _ErSource(_Loose):
 
 class _ErEntry(_Loose):
     dataset: _ErDataset
-    value: Any
+    value: MetricValue
     date: Any = None
     source: _ErSource | None = None
     notes: Text | None = None
@@ -124,11 +134,11 @@ def import_hf(readme: Path, opts: Options) -> ImportResult:
     if yaml_text is None and text.lstrip("\ufeff").startswith("---"):
         raise InvalidInput([Problem(source, 1, 1, "", "front matter opened with '---' on line 1 "
                                     "is never closed; expected a line '---' after the YAML")])
-    doc, front = _front_matter(yaml_text, readme)
+    problems: list[Problem] = []
+    doc, front = _front_matter(yaml_text, readme, problems)
     result = ImportResult(card={"schema_version": 1, "model_details": {}})
     found: dict[str, Any] = {}
-    problems: list[Problem] = []
-    hf_results = _model_index(doc, front, problems) if doc and front else []
+    hf_results = _model_index(front) if front else []
     er_results, er_notes, er_dates = _eval_results(readme.parent / ".eval_results", problems)
     if problems:
         raise InvalidInput(problems)
@@ -145,33 +155,30 @@ def import_hf(readme: Path, opts: Options) -> ImportResult:
     return result
 
 
-def _front_matter(yaml_text: str | None,
-                  readme: Path) -> tuple[LoadedYaml | None, FrontMatter | None]:
+def _front_matter(yaml_text: str | None, readme: Path, problems: list[Problem],
+                  ) -> tuple[LoadedYaml | None, FrontMatter | None]:
+    """The parsed and checked front matter; problems are appended, not raised."""
     if yaml_text is None or not yaml_text.strip():
         return None, None
     try:
         doc = parse_yaml(yaml_text, readme)
     except YamlError as exc:
-        raise InvalidInput([exc.problem]) from exc
-    problems = list(doc.problems)
-    front = validate_document(doc, FrontMatter, problems)
-    if problems:
-        raise InvalidInput(problems)
-    return doc, front
+        problems.append(exc.problem)
+        return None, None
+    found = list(doc.problems)
+    front = validate_document(doc, FrontMatter, found)
+    problems.extend(found)
+    return (doc, front) if not found else (None, None)
 
 
-def _model_index(doc: LoadedYaml, front: FrontMatter, problems: list[Problem]) -> list[HfResult]:
+def _model_index(front: FrontMatter) -> list[HfResult]:
     results = []
-    for i, entry in enumerate(front.model_index or []):
-        for j, res in enumerate(entry.results):
+    for entry in front.model_index or []:
+        for res in entry.results:
             task = res.task.type if res.task else None
-            for k, metric in enumerate(res.metrics):
+            for metric in res.metrics:
                 parsed = parse_value(metric.value)
-                if parsed is None:
-                    problems.append(doc.problem(
-                        ("model-index", i, "results", j, "metrics", k, "value"),
-                        f"expected a number (or 'value ± error'), got {metric.value!r}"))
-                    continue
+                assert parsed is not None  # checked by _number
                 results.append(HfResult(
                     res.dataset.type, metric.type, parsed[0], task, res.dataset.name,
                     res.dataset.config, res.dataset.split, metric.name, metric.config,
@@ -200,17 +207,15 @@ def _eval_results(folder: Path,
         except ValidationError as exc:
             problems.extend(problems_from_validation(exc, doc, _ErEntry))
             continue
-        for i, entry in enumerate(entries):
-            _eval_entry(entry, doc, i, results, notes, dates, problems)
+        for entry in entries:
+            _eval_entry(entry, results, notes, dates)
     return results, notes, dates
 
 
-def _eval_entry(entry: _ErEntry, doc: LoadedYaml, i: int, results: list[HfResult],
-                notes: list[str], dates: list[dt.date], problems: list[Problem]) -> None:
+def _eval_entry(entry: _ErEntry, results: list[HfResult], notes: list[str],
+                dates: list[dt.date]) -> None:
     parsed = parse_value(entry.value)
-    if parsed is None:
-        problems.append(doc.problem((i, "value"), f"expected a number, got {entry.value!r}"))
-        return
+    assert parsed is not None  # checked by _number
     task_id = entry.dataset.task_id
     metric = task_id if task_id and task_id != "default" else "score"
     results.append(HfResult(entry.dataset.id, metric, parsed[0], ci=parsed[1]))
@@ -292,6 +297,7 @@ def _task_and_name(front: FrontMatter, hf_results: list[HfResult], result: Impor
 def _found_from_body(info: BodyInfo, found: dict[str, Any], dates: list[dt.date]) -> None:
     index_name = found.pop("index_name", None)
     found["name"] = info.name or index_name
+    found.setdefault("id", slug(found["name"]))
     found["owners"] = info.owners or info.developed_by
     if "date" not in found and dates:
         found["date"], found["date_source"] = max(dates), ".eval_results"

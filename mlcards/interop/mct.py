@@ -29,6 +29,7 @@ from mlcards.interop.common import (
     parse_date,
     read_text,
     set_text,
+    slug,
 )
 from mlcards.interop.hf_eval import parse_value
 from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric
@@ -51,6 +52,9 @@ def import_mct(path: Path, opts: Options) -> ImportResult:
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(source, exc.lineno, exc.colno, "",
                                     f"invalid JSON: {exc.msg}")]) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem(source, 1, 1, "", "expected a JSON object (a Model Card "
+                                    f"Toolkit card) at the top level, got {type(data).__name__}")])
     doc = _positions(text, path, data)
     problems: list[Problem] = []
     mct = validate_document(doc, MctCard, problems)
@@ -101,7 +105,7 @@ class _Importer:
         if md is None:
             return
         self.found["name"] = md.name
-        self.found["id"] = _slug(md.name or "")
+        self.found["id"] = slug(md.name)
         set_text(self.details, "description", join_text(md.overview, md.documentation))
         self.note("model_details.name/overview/documentation", "model_details.name/description")
         if md.version is not None:
@@ -372,11 +376,6 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
-
-
-def _slug(name: str) -> str | None:
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-._")[:100]
-    return slug or None
 
 
 def format_path(loc: PathKey) -> str:

@@ -13,6 +13,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import markdown
 import yaml
@@ -22,13 +23,16 @@ from mlcards.commands.init import SCAFFOLD
 MODEL_DIR = Path("models/example-model/0.1.0")
 
 SCRIPT = "<script>window.__pwned=1</script>"
+BREAKOUT = "</title></textarea></style></script><script>window.__pwned=1</script>"
+"""Closes the elements whose content browsers read as raw text, then opens a script."""
 IMG = '<img src=x onerror="window.__pwned=1">'
 JS_LINK_MD = "[click me](javascript:window.__pwned=1)"
-PLAIN_PAYLOAD = f"{SCRIPT} {IMG} {JS_LINK_MD}"
+PLAIN_PAYLOAD = f"{BREAKOUT} {IMG} {JS_LINK_MD}"
 """One line mixing the three classic attacks: used in plain (escaped) fields."""
 
 MARKDOWN_PAYLOADS = [
     SCRIPT,
+    BREAKOUT,
     IMG,
     JS_LINK_MD,
     "[mixed case](JaVaScRiPt:window.__pwned=1)",
@@ -164,6 +168,8 @@ class _Collector(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k.lower(): v or "" for k, v in attrs}
         self.elements.append((tag.lower(), values))
+        if tag.lower() in ("title", "textarea"):
+            self.set_cdata_mode(tag.lower())  # browsers read their content as text
         if tag.lower() == "script":
             self._in_script, self._script_text = values, []
 
@@ -193,13 +199,26 @@ def url_scheme(url: str) -> str:
     return match.group(1) if match else ""
 
 
-def inert_problems(text: str, *, allow_theme_scripts: bool = False) -> list[str]:
-    """What in an HTML document or fragment could run script (empty: nothing)."""
+def inert_problems(text: str, *, theme: bool = False) -> list[str]:
+    """What in an HTML document or fragment could run card text (empty: nothing).
+
+    With `theme`, `text` is a whole page of the built site: the theme's own scripts and
+    search form are allowed, but nothing of the kind inside the page's <article>.
+    """
+    if theme:
+        article = re.search(r"<article\b.*?</article>", text, re.DOTALL)
+        assert article, "no <article> in the page"
+        return [*_document_problems(text, strict=False),
+                *(f"in <article>: {p}" for p in _document_problems(article.group(0),
+                                                                   strict=True))]
+    return _document_problems(text, strict=True)
+
+
+def _document_problems(text: str, *, strict: bool) -> list[str]:
     doc = parse_html(text)
     problems = []
     for tag, attrs in doc.elements:
-        if tag in EXECUTABLE_TAGS and not (allow_theme_scripts and tag in ("script", "link",
-                                                                             "meta", "svg")):
+        if strict and tag in EXECUTABLE_TAGS:
             problems.append(f"<{tag}> element {attrs}")
         for name, value in attrs.items():
             if name.startswith("on"):
@@ -207,11 +226,11 @@ def inert_problems(text: str, *, allow_theme_scripts: bool = False) -> list[str]
             if name in URL_ATTRIBUTES and url_scheme(value) not in SAFE_SCHEMES | {""}:
                 problems.append(f"<{tag} {name}={value!r}> unsafe URL")
     for attrs, body in doc.scripts:
-        if "__pwned" in body or "alert" in body:
+        if "__pwned" in body or "alert(" in body:
             problems.append(f"<script> running card text: {body[:80]!r}")
         if attrs.get("src") and url_scheme(attrs["src"]) not in ("", "https"):
             problems.append(f"<script src={attrs['src']!r}>")
-    if not allow_theme_scripts and re.search(r"<\s*script", text, re.IGNORECASE):
+    if strict and re.search(r"<\s*script", text, re.IGNORECASE):
         problems.append("raw '<script' in the text")
     return problems
 
@@ -231,17 +250,26 @@ def page_markdown_to_html(text: str, extensions: list[Any]) -> str:
     return markdown.markdown(body, extensions=names, extension_configs=configs)
 
 
-def svg_problems(svg: str) -> list[str]:
-    """Script, handlers or foreign HTML inside an SVG file."""
+def svg_problems(svg: bytes) -> list[str]:
+    """Script, event handlers, foreign HTML or script links inside an SVG file."""
+    root = ElementTree.fromstring(svg)
     problems = []
-    if re.search(r"<\s*(script|foreignObject|iframe)", svg, re.IGNORECASE):
-        problems.append("script or foreignObject element")
-    if re.search(r"\son[a-z]+\s*=", svg, re.IGNORECASE):
-        problems.append("event handler attribute")
-    if re.search(r"javascript:", svg, re.IGNORECASE) and re.search(
-            r"(href|src)\s*=\s*[\"']\s*javascript:", svg, re.IGNORECASE):
-        problems.append("javascript: link")
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if tag in ("script", "foreignobject", "iframe", "handler"):
+            problems.append(f"<{tag}> element")
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                problems.append(f"<{tag} {local}> event handler")
+            if local == "href" and url_scheme(value) not in SAFE_SCHEMES | {""}:
+                problems.append(f"<{tag} href={value!r}> unsafe URL")
     return problems
+
+
+def svg_text(svg: bytes) -> str:
+    """All text content of an SVG (its labels), entities decoded."""
+    return " ".join(t for t in ElementTree.fromstring(svg).itertext())
 
 
 def strings_in(value: Any) -> list[str]:

@@ -9,6 +9,7 @@ the same bytes.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import matplotlib
@@ -26,6 +27,7 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
 STYLE: dict[str, Any] = {
     "svg.hashsalt": "mlcards",       # stable ids inside SVG
     "svg.fonttype": "none",          # text stays text: searchable, small, crisp
+    "text.parse_math": False,        # card text is literal: '$x$' is not TeX; bad TeX can't crash
     "pdf.fonttype": 42,
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -37,6 +39,9 @@ STYLE: dict[str, Any] = {
 matplotlib.style.use(STYLE)  # pyplot is never imported: figures are plain Figure objects
 
 _NO_DATES: dict[str, Any] = {"Date": None, "Creator": None}
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+"""Characters XML 1.0 forbids (control characters, U+FFFE/U+FFFF): matplotlib writes label
+text as is, and one such character in a group name makes the whole SVG unreadable."""
 
 
 def new_figure(width: float = 6.4, height: float = 3.6) -> Figure:
@@ -48,7 +53,7 @@ def svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG, byte-identical for identical figures."""
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata=_NO_DATES)
-    return buf.getvalue()
+    return _NOT_XML.sub(b"", buf.getvalue())
 
 
 def pdf_bytes(fig: Figure) -> bytes:

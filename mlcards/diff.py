@@ -7,7 +7,8 @@ supplies one backed by `mlcards.evaluation`, which also computes results from
 predictions. Metric changes are direction-aware (higher_is_better from the
 metric definition, else the built-in metric): a positive `gain` is an
 improvement whatever the direction. A regression is "beyond tolerance" when
-its loss exceeds `policy.regression_tolerance` (absolute, in metric units).
+its loss exceeds `policy.regression_tolerance` (absolute, in metric units); a
+disparity "grew" when a metric's largest gap to overall widened by more than it.
 A change is "outside the CI" when the new value lies outside the old
 version's confidence interval (or, when only the new result has one, the old
 value lies outside the new interval); with no interval it is unknown (None).
@@ -173,6 +174,7 @@ class DisparityChange:
     feature: str
     old: float | None
     new: float | None
+    tolerance: float = 0.0
 
     @property
     def delta(self) -> float | None:
@@ -180,15 +182,16 @@ class DisparityChange:
 
     @property
     def grew(self) -> bool:
+        """The gap widened by more than the regression tolerance."""
         d = self.delta
-        return d is not None and d > EPS
+        return d is not None and d > self.tolerance + EPS
 
 
-def disparity_changes(old: Measurements | None,
-                      new: Measurements | None) -> list[DisparityChange]:
+def disparity_changes(old: Measurements | None, new: Measurements | None,
+                      tolerance: float = 0.0) -> list[DisparityChange]:
     before = old.disparity if old else {}
     after = new.disparity if new else {}
-    return [DisparityChange(m, f, before.get((m, f)), after.get((m, f)))
+    return [DisparityChange(m, f, before.get((m, f)), after.get((m, f)), tolerance)
             for m, f in sorted(before.keys() | after.keys())]
 
 
@@ -348,7 +351,7 @@ def diff_versions(registry: Registry, old: ModelVersion, new: ModelVersion, *,
         tuple(card_field_changes(old.card, new.card, old.version, new.version)),
         tuple(metric_changes(before, after, tolerance)),
         readiness_diff(score_of(old), score_of(new)),
-        tuple(disparity_changes(before, after)))
+        tuple(disparity_changes(before, after, tolerance)))
 
 
 

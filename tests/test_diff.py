@@ -75,7 +75,10 @@ def test_metrics_1_0_to_1_1(registry: Registry) -> None:
     assert (young.change, young.old, young.new, young.outside_ci) == ("added", None, 0.83, None)
     assert metric(d, "auc", region="south").change == "improved"
     assert metric(d, "accuracy").outside_ci is None  # no interval on either side
-    assert d.gated_regressions == []
+    region = next(x for x in d.disparity if x.feature == "region")
+    assert region.delta == pytest.approx(0.01)
+    assert not region.grew  # widened by exactly the tolerance
+    assert d.regressions == []
 
 
 def test_readiness_1_0_to_1_1(registry: Registry) -> None:

@@ -165,4 +165,4 @@ def test_output_folder_names_must_be_valid(tmp_path: Path,
     rc = main(["import", "hf", str(tmp_path / "README.md"), "-o", str(tmp_path / "x" / "1.0"),
                "--version", "not a version"])
     assert rc == 1
-    assert "is not a PEP 440" in capsys.readouterr().err
+    assert "not a PEP 440" in capsys.readouterr().err

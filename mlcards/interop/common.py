@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,32 +187,51 @@ def _section_placeholders(result: ImportResult) -> None:
 
 def _pick_id(result: ImportResult, opts: Options, found: dict[str, Any]) -> str:
     folder = opts.out.resolve().parent.name
-    candidates = [(opts.model_id, "--id"), (folder if SLUG.match(folder) else None,
-                                            "output folder"), (found.get("id"), "source card")]
-    for value, source in candidates:
-        if value:
-            if not SLUG.match(value) or len(value) > 100:
-                raise MlcardsError(f"model id {value!r} ({source}) must be lower-case letters, "
-                                   "digits, '.', '_' and '-'; pass --id")
-            result.report.append(f"model id {value!r} from the {source}")
-            return str(value)
-    raise MlcardsError("cannot tell the model id; pass --id or write to models/<id>/<version>/")
+    value = _pick(result, "model id", [(opts.model_id, "--id"), (folder, "output folder"),
+                                       (found.get("id"), "source card"),
+                                       (slug(found.get("name")), "card's name")], _is_slug)
+    if value is None:
+        raise MlcardsError("cannot tell the model id; pass --id or write to "
+                           "models/<id>/<version>/")
+    return value
 
 
 def _pick_version(result: ImportResult, opts: Options, found: dict[str, Any]) -> str:
     folder = opts.out.resolve().name
-    candidates = [(opts.version, "--version"), (folder if _is_version(folder) else None,
-                                                "output folder"),
-                  (found.get("version"), "source card")]
+    value = _pick(result, "version", [(opts.version, "--version"), (folder, "output folder"),
+                                      (found.get("version"), "source card")], _is_version)
+    if value is None:
+        result.placeholders.append("model_details.version (no version in the source)")
+        return "0.0.0"
+    return value
+
+
+def _pick(result: ImportResult, what: str, candidates: list[tuple[Any, str]],
+          valid: Callable[[str], bool]) -> str | None:
+    """The first candidate given (a flag must be valid; an odd folder name is skipped),
+    noting where it came from and any other candidate that disagrees."""
+    chosen: tuple[str, str] | None = None
     for value, source in candidates:
-        if value:
-            if not _is_version(str(value)):
-                raise MlcardsError(f"version {value!r} ({source}) is not a PEP 440 / semver "
-                                   "version; pass --version")
-            result.report.append(f"version {value!r} from the {source}")
-            return str(value)
-    result.placeholders.append("model_details.version (no version in the source)")
-    return "0.0.0"
+        if not value:
+            continue
+        text = str(value)
+        if chosen is None and valid(text):
+            chosen = (text, source)
+            result.report.append(f"{what} {text!r} from the {source}")
+        elif chosen is None and source not in ("output folder", "card's name"):
+            raise MlcardsError(f"{what} {text!r} ({source}) is not valid: "
+                               + ("lower-case letters, digits, '.', '_' and '-'; pass --id"
+                                  if what == "model id" else
+                                  "not a PEP 440 / semver version; pass --version"))
+        elif chosen is not None and text != chosen[0] and source != "card's name":
+            hint = " (mlcards validate expects them to match)" if source == "output folder" \
+                else ""
+            result.report.append(f"note: the {source} says {what} {text!r}{hint}")
+    return chosen[0] if chosen else None
+
+
+def _is_slug(text: str) -> bool:
+    return bool(SLUG.match(text)) and len(text) <= 100
 
 
 def _is_version(text: str) -> bool:

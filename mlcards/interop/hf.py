@@ -23,7 +23,6 @@ from mlcards.interop.common import (
     fill_required,
     parse_date,
     read_text,
-    slug,
 )
 from mlcards.interop.hf_body import BodyInfo, import_body
 from mlcards.interop.hf_eval import HfResult, parse_value, to_evaluation
@@ -297,7 +296,6 @@ def _task_and_name(front: FrontMatter, hf_results: list[HfResult], result: Impor
 def _found_from_body(info: BodyInfo, found: dict[str, Any], dates: list[dt.date]) -> None:
     index_name = found.pop("index_name", None)
     found["name"] = info.name or index_name
-    found.setdefault("id", slug(found["name"]))
     found["owners"] = info.owners or info.developed_by
     if "date" not in found and dates:
         found["date"], found["date_source"] = max(dates), ".eval_results"

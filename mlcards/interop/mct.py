@@ -29,7 +29,6 @@ from mlcards.interop.common import (
     parse_date,
     read_text,
     set_text,
-    slug,
 )
 from mlcards.interop.hf_eval import parse_value
 from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric
@@ -105,7 +104,6 @@ class _Importer:
         if md is None:
             return
         self.found["name"] = md.name
-        self.found["id"] = slug(md.name)
         set_text(self.details, "description", join_text(md.overview, md.documentation))
         self.note("model_details.name/overview/documentation", "model_details.name/description")
         if md.version is not None:

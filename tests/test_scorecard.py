@@ -152,9 +152,10 @@ def test_registry_overview_lists_every_version_sorted(built: tuple[Path, dict[st
     assert [r.split("|")[2].strip() for r in rows] == [
         "[1.0.0](../models/alpha/1.0.0/index.md)", "[1.1.0](../models/alpha/1.1.0/index.md)",
         "[0.1.0](../models/beta/0.1.0/index.md)"]
-    assert "| 0.5 of 7 |" in rows[0] and "**below**" in rows[0]
+    assert "| [0.5 of 7](../models/alpha/1.0.0/scorecard.md) |" in rows[0]
+    assert "**below**" in rows[0]
     assert "meets" in rows[1] and "below (not gated)" in rows[2]
-    assert "[scorecard](../models/alpha/1.1.0/scorecard.md)" in rows[1]
+    assert "[2 of 7](../models/alpha/1.1.0/scorecard.md)" in rows[1]
     table = list(csv.DictReader(io.StringIO(built[1]["readiness/readiness.csv"].decode())))
     assert [(r["model_id"], r["version"], r["final_score"], r["weakest_section"],
              r["meets_policy"]) for r in table] == [

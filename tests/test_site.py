@@ -194,3 +194,48 @@ def test_docs_only_writes_tree_and_config_for_mkdocs_or_zensical(tmp_path: Path)
     # built again: replaced as a whole (the marker says it is ours)
     assert main(["build", str(root), "-o", str(out), "-q", "--docs-only"]) == 0
     assert yaml.safe_load((out / "mkdocs.yml").read_text(encoding="utf-8"))["strict"] is False
+
+
+class FakeStream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(("tty", "ci", "live"), [
+    (True, "", True), (True, "true", False), (False, "", False)])
+def test_progress_updates_in_place_only_on_a_terminal_outside_ci(
+        monkeypatch: pytest.MonkeyPatch, tty: bool, ci: str, live: bool) -> None:
+    from mlcards.commands.build import ConsoleProgress, live_terminal
+
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = FakeStream(tty)
+    assert live_terminal(stream) is live
+    progress = ConsoleProgress(stream, quiet=False, live=live_terminal(stream))
+    progress.counts(3, 1)
+    progress.counts(7, 2)
+    progress.stage("wrote site to site")
+    text = stream.getvalue()
+    assert ("\r" in text) is live
+    assert text.endswith("mlcards: wrote site to site\n")
+    quiet = ConsoleProgress(stream := FakeStream(tty), quiet=True, live=live)
+    quiet.counts(1, 1)
+    quiet.stage("x")
+    quiet.warning("mkdocs: warning: y")
+    assert stream.getvalue() == "mkdocs: warning: y\n"  # -q keeps warnings only
+
+
+def test_generated_config_titles_carry_no_markup(tmp_path: Path) -> None:
+    from mlcards.site import mkdocs_config
+    from mlcards.validate import load_registry
+
+    root = scaffold(tmp_path)
+    edit_yaml(root / "mlcards.yaml", lambda c: c.update(title="</title><script>x()</script>"))
+    doc = mkdocs_config(load_registry(root), ["index.md", "models/index.md"], strict=True)
+    assert doc["site_name"] == "/titlescriptx()/script"
+    assert doc["nav"] == [{"Home": "index.md"}, {"Models": "models/index.md"}]
+    assert doc["strict"] is True

@@ -42,7 +42,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", help="version (default: the output folder's name)")
     p.add_argument("--date", type=_date, help="release date YYYY-MM-DD when the card has none")
     p.add_argument("--task", help="task, e.g. binary-classification, when the card has none")
-    p.add_argument("--owner", action="append", default=[], dest="owners",
+    p.add_argument("--owner", action="append", default=[], dest="owners", metavar="OWNER",
                    help="owner 'Name <email>' when the card names none (repeatable)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
 

@@ -8,7 +8,7 @@ check for duplicate keys, which PyYAML itself silently accepts.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +152,21 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
         raise YamlError(Problem(name, 1, 1, "", "document is nested too deeply")) from exc
     finally:
         loader.dispose()
-    return LoadedYaml(path, data, text, loader.problems)
+    doc = LoadedYaml(path, data, text, loader.problems)
+    if loader.first_keys:
+        _name_duplicate_fields(doc, loader.first_keys)
+    return doc
+
+
+def _name_duplicate_fields(doc: LoadedYaml, first_keys: list[tuple[int, int]]) -> None:
+    """Give each duplicate-key problem the full field path of the key's first occurrence."""
+    by_key: dict[tuple[int, int], PathKey] = {}
+    for loc, p in doc.positions.items():
+        here = (p.key_line, p.key_column)
+        if loc and len(loc) >= len(by_key.get(here, ())):
+            by_key[here] = loc
+    doc.problems = [replace(p, field=format_loc(by_key[first])) if first in by_key else p
+                    for p, first in zip(doc.problems, first_keys, strict=True)]
 
 
 class _CheckingLoader(SafeLoader):
@@ -162,6 +176,7 @@ class _CheckingLoader(SafeLoader):
         super().__init__(text)
         self.name = name
         self.problems: list[Problem] = []
+        self.first_keys: list[tuple[int, int]] = []  # per problem: the key's first position
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         pairs, n_own = _own_pairs_first(self, node)
@@ -180,6 +195,7 @@ class _CheckingLoader(SafeLoader):
                 self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1,
                                              str(key), f"duplicate key {key!r} (first defined "
                                              f"on line {first}); the first value is kept"))
+                self.first_keys.append((first, first_marks[key].column + 1))
                 continue
             first_marks[key] = mark
             mapping[key] = self.construct_object(value_node, deep=deep)

@@ -129,7 +129,16 @@ def test_duplicate_key_is_located_at_the_second_occurrence(scaffold_registry: Pa
     text = edit(scaffold_registry, CARD, "status: draft\n", "status: draft\nstatus: approved\n")
     p = only(scaffold_registry)
     at(p, CARD, pos(text, "status: approved"))
+    assert p.field == "status"
     assert f"line {pos(text, 'status: draft')[0]}" in p.message
+
+
+def test_duplicate_nested_key_names_its_full_path(scaffold_registry: Path) -> None:
+    text = edit(scaffold_registry, CARD, "  task: binary-classification\n",
+                "  task: binary-classification\n  task: regression\n")
+    p = only(scaffold_registry)
+    at(p, CARD, pos(text, "task: regression"))
+    assert p.field == "model_details.task"
 
 
 @pytest.mark.parametrize(("content", "needle"), [

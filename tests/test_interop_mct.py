@@ -209,3 +209,24 @@ def test_graphics_are_checked_by_magic_bytes() -> None:
     assert file_name("../../x/..", "png", taken) == "graphics/x.png"
     assert file_name("X", "png", taken) == "graphics/x-2.png"
     assert file_name(None, "svg", taken) == "graphics/graphic.svg"
+
+
+def test_imported_graphics_can_be_published(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from mlcards.context import BuildContext
+    from mlcards.interop.publish import version_graphics
+    from mlcards.render import make_environment
+
+    out, _ = import_mct(tmp_path, "census_income", capsys)
+    script = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'
+    (out / "graphics" / "evil.svg").write_bytes(script)
+    (out / "graphics" / "fake.png").write_bytes(b"not a png")
+    png = (out / "graphics" / "accuracy-by-sex.png").read_bytes()
+    (out / "graphics" / "Upper.png").write_bytes(png)
+    ctx = BuildContext(load_registry(out.parents[2]), make_environment())
+    published = {f.path: f.content for f in version_graphics(ctx)}
+    prefix = "models/census-income/0.1.0/graphics/"
+    assert sorted(published) == [prefix + n for n in (
+        "accuracy-by-sex.png", "age-distribution-2.png", "age-distribution.png",
+        "etc-auc-curve.svg")]
+    assert published[prefix + "accuracy-by-sex.png"].startswith(PNG_MAGIC)

@@ -159,7 +159,8 @@ def test_failing_builds_leave_the_previous_site_untouched(
     (root / "tpl/home.md.j2").write_text("# Home\n\n[gone](missing.md)\n", encoding="utf-8")
     assert main(["build", str(root), "-o", str(out), "-q", "--strict"]) == 1
     err = capsys.readouterr().err
-    assert "MkDocs build failed" in err and "missing.md" in err
+    assert "MkDocs build failed" in err
+    assert re.search(r"tpl/home\.md\.j2:1:1: page index\.md: mkdocs: warning: .*missing\.md", err)
     assert tree_hashes(out) == before
     assert leftovers(tmp_path) == []
 
@@ -239,3 +240,21 @@ def test_generated_config_titles_carry_no_markup(tmp_path: Path) -> None:
     assert doc["site_name"] == "/titlescriptx()/script"
     assert doc["nav"] == [{"Home": "index.md"}, {"Models": "models/index.md"}]
     assert doc["strict"] is True
+
+
+def test_mkdocs_messages_name_the_card_a_page_came_from(tmp_path: Path) -> None:
+    from mlcards.site_mkdocs import locate
+    from mlcards.validate import load_registry
+
+    registry = load_registry(scaffold(tmp_path))
+    messages = ["mkdocs: warning: Doc file 'models/example-model/0.1.0/index.md' contains a "
+                "link 'x.md', but the target is not found among documentation files.",
+                "mkdocs: warning: Doc file 'models/example-model/index.md' contains a link",
+                "mkdocs: warning: Doc file 'tags/index.md' contains a link",
+                "mkdocs: warning: something else"]
+    out = locate(messages, registry, {"tags.md.j2": "templates/tags.md.j2"})
+    card = f"{tmp_path.name}/reg/models/example-model/0.1.0/card.yaml:1:1: page "
+    assert out[0].endswith(messages[0]) and card in out[0]
+    assert card in out[1]  # the landing page shows the latest version's card
+    assert out[2].startswith("templates/tags.md.j2:1:1: page tags/index.md: ")
+    assert out[3] == messages[3]

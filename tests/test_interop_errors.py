@@ -4,11 +4,20 @@ status 1, no traceback and nothing written."""
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlcards.cli import main
+from mlcards.errors import InvalidInput, MlcardsError, Problem
+from mlcards.interop.common import Options, write_result
+from mlcards.interop.hf import import_hf
+from mlcards.load import load_yaml_file
+from mlcards.schema import Card, Evaluation
+from mlcards.validate import validate_document
 
 HF_OK = "---\nlicense: mit\n---\n\n# Model\n\nText.\n"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8).decode()
@@ -166,3 +175,42 @@ def test_output_folder_names_must_be_valid(tmp_path: Path,
                "--version", "not a version"])
     assert rc == 1
     assert "not a PEP 440" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- properties
+
+LINES = ["---", "# Title", "## Uses", "### Direct Use", "- **License:** mit", "license: mit",
+         "- **Developed by:** A, B and C", "model-index:", "- name: x", "  results:",
+         "  - task: {type: t}", "    dataset: {type: d, name: d}",
+         "    metrics: [{type: acc, value: 1}]", "    metrics: [{type: 'pass@1', value: true}]",
+         "```", "## Model Card Authors", "## Risks and Harms", "## Disaggregated Results",
+         "| Metric | Slice | Value | CI | n |", "|---|---|---|---|---|", "| a | x=1 | 2 | | |",
+         "tags: 5", "mlcards: {id: X, version: abc}", "text", "", "<!-- c", "-->",
+         "[More Information Needed]", "#", "datasets: glue", "base_model: [a, b]",
+         "- [Jane](http://x)", "Name <a@b> (role: x; team: y)"]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(LINES), max_size=20))
+def test_hf_import_only_fails_with_located_problems(tmp_path: Path, lines: list[str]) -> None:
+    """Any mix of front matter and headings imports, or fails with MlcardsError;
+    what it writes validates."""
+    source = tmp_path / "README.md"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "models" / "m" / "1.0.0"
+    shutil.rmtree(out, ignore_errors=True)  # tmp_path is shared by the examples
+    opts = Options(out=out, force=True)
+    try:
+        write_result(import_hf(source, opts), opts)
+    except InvalidInput as exc:
+        assert all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+        assert "generated file" not in str(exc)
+        return
+    except MlcardsError:
+        return
+    problems: list[Problem] = []
+    for name, model in (("card.yaml", Card), ("evaluation.yaml", Evaluation)):
+        if (out / name).exists():
+            assert validate_document(load_yaml_file(out / name), model, problems) is not None
+    assert problems == []

@@ -28,7 +28,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from mlcards.errors import InvalidInput, MlcardsError
 from mlcards.outputs import OutputFile
-from mlcards.site import make_context, produce, top_nav
+from mlcards.site import make_context, produce
+from mlcards.site_mkdocs import top_nav
 from mlcards.validate import load_registry
 
 REQUIRED_EXTENSIONS = ("admonition", "attr_list", "md_in_html", "tables", "toc")

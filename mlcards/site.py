@@ -29,7 +29,6 @@ from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render import make_environment
 from mlcards.site_mkdocs import PAGE_TEMPLATES, mkdocs_config, mkdocs_yaml, run_mkdocs
-from mlcards.site_mkdocs import top_nav as top_nav
 from mlcards.validate import Registry, load_registry
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -25,7 +25,7 @@ def register(sub: Subparsers) -> None:
 def serve_config(registry_root: Path, work: Path) -> Path:
     """Write the preview's mkdocs.yml: the build's config with the mlcards plugin
     generating the pages from the registry on every rebuild."""
-    from mlcards.site import mkdocs_config, mkdocs_yaml
+    from mlcards.site_mkdocs import mkdocs_config, mkdocs_yaml
     from mlcards.validate import load_registry
 
     registry = load_registry(registry_root)  # refuse invalid input before serving

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -75,7 +77,16 @@ def section_chart(card: Scorecard, min_score: float | None = None) -> Figure:
 
 def section_chart_svg(card: Scorecard, min_score: float | None = None) -> bytes:
     """The section chart of the scorecard page, as deterministic SVG."""
-    return svg_bytes(section_chart(card, min_score))
+    with quiet_glyphs():
+        return svg_bytes(section_chart(card, min_score))
+
+
+@contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Characters the font lacks (e.g. CJK in a name) draw as boxes; do not warn per glyph."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        yield
 
 
 # --------------------------------------------------------------------------- PDF layout
@@ -274,8 +285,14 @@ def _evidence(page: Page, card: Scorecard, bottom: float) -> None:
     items = [(t.id, e) for t in card.tests for e in t.evidence]
     if not items:
         return
+    room = int((bottom - page.y - 0.5) / 0.16)
+    if room < 3:
+        page.y += 0.1
+        page.text(MARGIN, f"Evidence: {len(items)} item(s), listed with their SHA-256 in "
+                  "scorecard.json and on the scorecard page.", 7.5, color=GREY)
+        page.y += 0.2
+        return
     page.heading("Evidence")
-    room = max(1, int((bottom - page.y) / 0.16))
     shown = items if len(items) <= room else items[: room - 1]
     page.column(MARGIN, [test_id for test_id, _ in shown], 7, 0.16, weight="bold")
     page.column(MARGIN + 0.75, [_clip(f"{e.kind}: {e.title}" if e.title else e.kind, 40)
@@ -305,7 +322,7 @@ def _provenance(page: Page, card: Scorecard) -> None:
     page.text(MARGIN, "SHA-256 of the input files (paths relative to the registry root):", 7.5,
               color=GREY)
     page.y += 0.18
-    room = max(1, int((A4[1] - 1.1 - page.y) / 0.15))
+    room = max(2, int((A4[1] - 1.1 - page.y) / 0.15))
     shown = p.inputs if len(p.inputs) <= room else p.inputs[: room - 1]
     page.column(MARGIN, [item.sha256 for item in shown], 6.5, 0.15)
     page.column(MARGIN + 4.15, [_clip(item.path, 62) for item in shown], 6.5, 0.15)
@@ -335,7 +352,7 @@ def scorecard_figures(card: Scorecard, min_score: float | None = None) -> list[F
                               f"{card.rubric.title}", 90), 8, color=GREY)
     second.y += 0.2
     bottom = A4[1] - 0.8 - _provenance_height(card)
-    _tests_table(second, card, bottom - second.y - 0.6)
+    _tests_table(second, card, bottom - second.y - 0.9)
     _evidence(second, card, bottom)
     second.y = max(second.y, bottom)
     _provenance(second, card)
@@ -347,7 +364,7 @@ def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     buf = io.BytesIO()
     # Type 3 fonts: subsetting TrueType (type 42) with fontTools costs ~0.3 s more
     # per document; the text stays extractable either way.
-    with matplotlib.rc_context({"pdf.fonttype": 3}), \
+    with matplotlib.rc_context({"pdf.fonttype": 3}), quiet_glyphs(), \
             PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
         for fig in scorecard_figures(card, min_score):
             pdf.savefig(fig)

@@ -40,10 +40,11 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="version folder to write, e.g. models/<id>/<version>/")
     p.add_argument("--id", dest="model_id", help="model id (default: the output's parent folder)")
     p.add_argument("--version", help="version (default: the output folder's name)")
-    p.add_argument("--date", type=_date, help="release date YYYY-MM-DD when the card has none")
-    p.add_argument("--task", help="task, e.g. binary-classification, when the card has none")
+    p.add_argument("--date", type=_date,
+                   help="release date YYYY-MM-DD (wins over the card's; needed when it has none)")
+    p.add_argument("--task", help="task, e.g. binary-classification (wins over the card's)")
     p.add_argument("--owner", action="append", default=[], dest="owners", metavar="OWNER",
-                   help="owner 'Name <email>' when the card names none (repeatable)")
+                   help="owner 'Name <email>', repeatable (replaces the card's owners)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
 
 

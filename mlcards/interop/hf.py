@@ -294,12 +294,10 @@ def _task_and_name(front: FrontMatter, hf_results: list[HfResult], result: Impor
 
 
 def _found_from_body(info: BodyInfo, found: dict[str, Any], dates: list[dt.date]) -> None:
-    index_name = found.pop("index_name", None)
-    found["name"] = info.name or index_name
+    found["name"] = info.name or found.get("index_name")
     found["owners"] = info.owners or info.developed_by
     if "date" not in found and dates:
         found["date"], found["date_source"] = max(dates), ".eval_results"
-    found["index_name"] = index_name
 
 
 def _evaluation(result: ImportResult, results: list[HfResult], notes: list[str],

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+# Installs the system tools the tests use, from Debian packages: Chromium for the browser
+# tests (Playwright cannot download browsers here), pdftoppm (poppler-utils) to render the
+# scorecard PDFs, and jq for the auditors' by-hand verification recipe.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then
-  exit 0
-fi
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+[ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "== installing chromium and poppler-utils from Debian packages"
+echo "== installing ${missing[*]} from Debian packages"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium poppler-utils >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -16,8 +16,22 @@ from collections.abc import Sequence
 from mlcards import __version__
 from mlcards.errors import InvalidInput, MlcardsError
 
-COMMANDS = ("init", "validate", "schema", "build", "serve", "score", "check", "verify",
-            "evaluate", "diff", "import", "export")
+COMMANDS: dict[str, str] = {
+    "init": "Create a registry folder with one example model.",
+    "validate": "Check every file of a registry against the schemas.",
+    "schema": "Write the JSON Schema of every file kind.",
+    "build": "Build the registry's static site (MkDocs + Material).",
+    "serve": "Preview the registry's site; rebuilds when a file changes.",
+    "score": "Score readiness (ML Test Score) of a file or a registry.",
+    "check": "CI gate: fail when an approved model version breaks policy.",
+    "verify": "Check a downloaded scorecard.json against the registry.",
+    "evaluate": "Compute disaggregated metrics from a predictions CSV.",
+    "diff": "Show what changed between two versions of a model.",
+    "import": "Import a Hugging Face or Model Card Toolkit model card.",
+    "export": "Export a model version's card to another format.",
+}
+"""Subcommand -> one-line summary. Only the command being run is imported, so
+`mlcards --help` and `mlcards validate` never pay for matplotlib or numpy."""
 
 EPILOG = """examples:
   mlcards init my-registry            scaffold a registry with one model
@@ -33,29 +47,35 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in epilogs laid out as written."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `command` names the one subcommand to load fully (None: all)."""
     parser = argparse.ArgumentParser(
         prog="mlcards",
         description="Turn a folder of YAML model metadata into a model-registry website.",
         epilog=EPILOG, formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"mlcards {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module_name = "import_" if name == "import" else name
-        try:
+    for name, summary in COMMANDS.items():
+        if command is None or name == command:
+            module_name = "import_" if name == "import" else name
             module = importlib.import_module(f"mlcards.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"mlcards.commands.{module_name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+            module.register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str:
+    """The subcommand named on the command line ('' when there is none)."""
+    first = next((a for a in argv if not a.startswith("-")), "")
+    return first if first in COMMANDS else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

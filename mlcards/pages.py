@@ -22,7 +22,7 @@ from mlcards.context import CARD_FRAGMENTS, CARD_SLOTS, BuildContext, producer
 from mlcards.errors import MlcardsError
 from mlcards.outputs import OutputFile
 from mlcards.readiness import Score
-from mlcards.render import rebase_links, relative_url, slugify
+from mlcards.render import format_number, rebase_links, relative_url, slugify
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES, Card
 from mlcards.schema.evaluation import Evaluation, MetricDefinition, Result
 from mlcards.validate import ModelEntry, ModelVersion
@@ -276,6 +276,20 @@ class ResultRow:
     @property
     def slice_label(self) -> str:
         return ", ".join(f"{k} = {v}" for k, v in sorted(self.result.slice.items()))
+
+    @property
+    def slice_values(self) -> str:
+        return " × ".join(v for _, v in sorted(self.result.slice.items()))
+
+    @property
+    def ci_text(self) -> Markup:
+        """'[low, high]' (numbers only, so printed as is) or '—'."""
+        ci = self.result.ci
+        return Markup("—" if ci is None else f"[{format_number(ci[0])}, {format_number(ci[1])}]")
+
+    @property
+    def n_text(self) -> str:
+        return "—" if self.result.n is None else str(self.result.n)
 
     @property
     def meets_threshold(self) -> bool | None:

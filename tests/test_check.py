@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conftest import CliResult
 from test_readiness_fixtures import make_registry, readiness, standard_registry, write_yaml
 
 from mlcards.commands.check import Finding, evaluate
+
+if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
+    from conftest import CliResult
 
 
 def readiness_lines(result: CliResult) -> list[str]:

@@ -196,4 +196,6 @@ def test_hostile_text_is_escaped_and_unsafe_links_are_not_linked(tmp_path: Path)
     assert "<script>" not in text and "onerror" not in text
     assert "](javascript:" not in text and 'href="javascript' not in text
     assert "&#60;script&#62;" in text
+    title = text.splitlines()[1]  # front matter: MkDocs themes print page titles raw
+    assert title.startswith("title: ") and not set("<>&\"'") & set(title[8:-1])
     assert files["models/m/1.0.0/scorecard.pdf"].startswith(b"%PDF")  # '$' is not mathtext

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conftest import CliResult
 from test_readiness_fixtures import standard_registry
+
+if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
+    from conftest import CliResult
 
 
 def test_build_publishes_scorecards_and_downloads_that_verify(

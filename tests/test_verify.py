@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import CliResult
 from test_readiness_fixtures import standard_registry
 
 from mlcards.context import BuildContext
@@ -16,6 +16,9 @@ from mlcards.render import make_environment
 from mlcards.scorecard import version_scorecard
 from mlcards.scorecard_data import scorecard_json
 from mlcards.validate import load_registry
+
+if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
+    from conftest import CliResult
 
 V11 = "models/alpha/1.1.0"
 

@@ -29,6 +29,7 @@ from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render import make_environment
 from mlcards.site_mkdocs import PAGE_TEMPLATES, mkdocs_config, mkdocs_yaml, run_mkdocs
+from mlcards.titles import with_safe_title
 from mlcards.validate import Registry, load_registry
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -159,7 +160,7 @@ def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputF
             if out.path in files:
                 raise MlcardsError(f"{name} and {owners[out.path]} both write {out.path}")
             _check_path(out.path, name)
-            files[out.path] = out
+            files[out.path] = with_safe_title(out)
             owners[out.path] = name
             ctx.produced.add(out.path)
         progress.counts(*count_kinds(files))

@@ -137,9 +137,9 @@ def scorecard_inputs(registry: Registry, mv: ModelVersion, score: Score) -> list
     custom = rubric_source(registry, score.rubric)
     if custom is not None:
         paths.append(custom)
-    paths += [evidence_file(mv, ev.path) for t in mv.readiness.tests.values()
-              for ev in t.evidence if ev.path is not None]
-    return paths
+    evidence = [evidence_file(mv, ev.path) for t in mv.readiness.tests.values()
+                for ev in t.evidence if ev.path is not None]
+    return paths + [p for p in evidence if p.is_file()]  # a folder has no hash
 
 
 def build_scorecard(registry: Registry, mv: ModelVersion, score: Score,

@@ -18,7 +18,7 @@ from mlcards.outputs import OutputFile
 from mlcards.provenance import self_hash, sha256_file
 from mlcards.render import make_environment
 from mlcards.schemagen import packaged_schemas_dir, schema_documents
-from mlcards.scorecard import produce_readiness, readiness_fragment
+from mlcards.scorecard import produce_readiness, readiness_fragment, version_scorecard
 from mlcards.validate import load_registry
 
 V11 = "models/alpha/1.1.0"
@@ -199,3 +199,17 @@ def test_hostile_text_is_escaped_and_unsafe_links_are_not_linked(tmp_path: Path)
     title = text.splitlines()[1]  # front matter: MkDocs themes print page titles raw
     assert title.startswith("title: ") and not set("<>&\"'") & set(title[8:-1])
     assert files["models/m/1.0.0/scorecard.pdf"].startswith(b"%PDF")  # '$' is not mathtext
+
+
+def test_evidence_that_is_a_folder_is_listed_without_a_hash(tmp_path: Path) -> None:
+    (tmp_path / "models/m/1.0.0/reports").mkdir(parents=True)
+    tests = {"data-1": {"status": "manual", "evidence": [{"kind": "report",
+                                                          "path": "reports"}]}}
+    make_registry(tmp_path, {"m": {"1.0.0": ("draft", readiness(tests))}})
+    registry = load_registry(tmp_path)
+    card = version_scorecard(BuildContext(registry, make_environment()), registry.versions()[0])
+    assert card is not None
+    assert card.tests[0].evidence[0].path == "models/m/1.0.0/reports"
+    assert card.tests[0].evidence[0].sha256 is None
+    assert [i.path for i in card.provenance.inputs] == [
+        "models/m/1.0.0/card.yaml", "models/m/1.0.0/readiness.yaml"]

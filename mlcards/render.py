@@ -9,6 +9,7 @@ allow-list; the result is marked safe and embedded as an HTML block.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import unicodedata
@@ -86,6 +87,20 @@ def markdown_to_html(text: str | None) -> Markup:
     html = converter.convert(text)
     clean = sanitize_html(html)
     return Markup(f'<div class="mlcards-md" markdown="0">\n{clean}\n</div>')
+
+
+def plain_summary(text: str | None, length: int = 160) -> str:
+    """Markdown as one line of plain text, cut at a word boundary (for table cells)."""
+    if not text:
+        return ""
+    stripped = nh3.clean(str(markdown_to_html(text)), tags=set())
+    words = html.unescape(stripped).split()
+    out = ""
+    for word in words:
+        if len(out) + len(word) + 1 > length:
+            return out + " …"
+        out = f"{out} {word}" if out else word
+    return out
 
 
 def format_number(value: float | int | None, digits: int = 3) -> str:
@@ -182,4 +197,5 @@ def make_environment(override_dir: Path | None = None) -> Environment:
     env.filters["link"] = external_link
     env.filters["plain"] = plain_title
     env.filters["slug"] = slugify
+    env.filters["summary"] = plain_summary
     return env

@@ -84,3 +84,15 @@ def test_environment_filters_registered() -> None:
     env = make_environment()
     for name in ("md", "text", "html", "num", "link", "plain", "slug"):
         assert name in env.filters
+
+
+def test_plain_summary_strips_markdown_and_cuts_at_a_word() -> None:
+    from mlcards.render import plain_summary
+
+    text = "Scores **loans** <script>x()</script> for [risk](https://x.org).\n\n" + "word " * 60
+    out = plain_summary(text, length=40)
+    assert out == "Scores loans for risk. word word word …"
+    assert plain_summary(None) == "" and plain_summary("a &lt; b") == "a < b"
+    env = make_environment()
+    cell = env.from_string("| {{ d|summary }} |").render(d="a | b <i>")
+    assert cell == "| a &#124; b |"  # still escaped for the table cell

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -213,3 +215,30 @@ def test_evidence_that_is_a_folder_is_listed_without_a_hash(tmp_path: Path) -> N
     assert card.tests[0].evidence[0].sha256 is None
     assert [i.path for i in card.provenance.inputs] == [
         "models/m/1.0.0/card.yaml", "models/m/1.0.0/readiness.yaml"]
+
+
+DIGEST_SCRIPT = """
+import hashlib, sys
+from pathlib import Path
+from mlcards.context import BuildContext
+from mlcards.render import make_environment
+from mlcards.scorecard import produce_readiness
+from mlcards.validate import load_registry
+ctx = BuildContext(load_registry(Path(sys.argv[1])), make_environment(), revision="r")
+digest = hashlib.sha256()
+for f in sorted(produce_readiness(ctx), key=lambda f: f.path):
+    digest.update(f.path.encode() + b"\\0" + f.content)
+print(digest.hexdigest())
+"""
+
+
+def test_bytes_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", readiness(
+        {"data-1": {"status": "manual", "owner": "Zoë"}, "infra-2": {"status": "automated"}}))}})
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "NO_MKDOCS_2_WARNING": "1"}
+        run = subprocess.run([sys.executable, "-c", DIGEST_SCRIPT, str(tmp_path)], env=env,
+                             capture_output=True, text=True, check=True)
+        digests.add(run.stdout.strip())
+    assert len(digests) == 1

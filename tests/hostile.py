@@ -77,20 +77,38 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 # --------------------------------------------------------------------------- registry
 
 
-def hostile_registry(root: Path, *, with_evaluation: bool = True) -> Path:
+def hostile_registry(root: Path) -> Path:
     """The scaffold registry at `root` with payloads in every kind of text field."""
     if root.exists():
         shutil.rmtree(root)
     shutil.copytree(SCAFFOLD, root)
-    folder = root / MODEL_DIR
     _edit(root / "mlcards.yaml", _config)
-    _edit(folder / "card.yaml", _card)
-    if with_evaluation:
-        _edit(folder / "evaluation.yaml", _evaluation)
-    else:
-        (folder / "evaluation.yaml").unlink()
-    _edit(folder / "readiness.yaml", _readiness)
+    hostile_version(root / MODEL_DIR)
     return root
+
+
+def add_hostile_model(registry: Path, model_id: str, custom: dict[str, Any] | None = None,
+                      ) -> Path:
+    """A hostile model version (the scaffold's, renamed to `model_id`) added to `registry`."""
+    folder = registry / "models" / model_id / "0.1.0"
+    shutil.copytree(SCAFFOLD / MODEL_DIR, folder)
+    hostile_version(folder, model_id, custom)
+    return folder
+
+
+def hostile_version(folder: Path, model_id: str | None = None,
+                    custom: dict[str, Any] | None = None) -> None:
+    """Payloads in the card, evaluation and readiness files of a scaffold version folder."""
+    def card(doc: dict[str, Any]) -> None:
+        _card(doc)
+        if model_id:
+            doc["model_details"]["id"] = model_id
+        if custom:
+            doc["custom"] = custom
+
+    _edit(folder / "card.yaml", card)
+    _edit(folder / "evaluation.yaml", _evaluation)
+    _edit(folder / "readiness.yaml", _readiness)
 
 
 def _edit(path: Path, change: Any) -> None:

@@ -72,6 +72,8 @@ EXECUTABLE_TAGS = {"script", "iframe", "object", "embed", "style", "form", "fram
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster",
                   "background", "srcset"}
 SAFE_SCHEMES = {"http", "https", "mailto"}
+RASTER_DATA = ("data:image/png;base64,", "data:image/jpeg;base64,")
+"""Embedded raster images (matplotlib's heatmaps): pixels only, nothing to run."""
 
 
 # --------------------------------------------------------------------------- registry
@@ -274,14 +276,18 @@ def svg_problems(svg: bytes) -> list[str]:
     problems = []
     for el in root.iter():
         tag = el.tag.rsplit("}", 1)[-1].lower()
-        if tag in ("script", "foreignobject", "iframe", "handler"):
+        if tag in ("script", "foreignobject", "iframe", "embed", "object", "handler",
+                   "listener"):
             problems.append(f"<{tag}> element")
         for name, value in el.attrib.items():
             local = name.rsplit("}", 1)[-1].lower()
             if local.startswith("on"):
                 problems.append(f"<{tag} {local}> event handler")
-            if local == "href" and url_scheme(value) not in SAFE_SCHEMES | {""}:
+            raster = tag == "image" and value.startswith(RASTER_DATA)
+            if local == "href" and url_scheme(value) not in SAFE_SCHEMES | {""} and not raster:
                 problems.append(f"<{tag} href={value!r}> unsafe URL")
+        if tag in ("set", "animate") and "href" in el.attrib.get("attributeName", "").lower():
+            problems.append(f"<{tag}> animating a link target")
     return problems
 
 
@@ -299,3 +305,22 @@ def strings_in(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in strings_in(v)]
     return []
+
+
+HOSTILE_SVGS = {
+    "script": b'<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>',
+    "prefixed svg script": b'<svg xmlns="http://www.w3.org/2000/svg"><x:script '
+                           b'xmlns:x="http://www.w3.org/2000/svg">window.__pwned=1</x:script></svg>',
+    "xhtml script": b'<svg xmlns="http://www.w3.org/2000/svg" '
+                    b'xmlns:h="http://www.w3.org/1999/xhtml"><h:script>window.__pwned=1'
+                    b"</h:script></svg>",
+    "entity javascript link": b'<svg xmlns="http://www.w3.org/2000/svg" '
+                              b'xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href='
+                              b'"jav&#x61;script:window.__pwned=1"><rect width="9" height="9"/>'
+                              b"</a></svg>",
+    "animated link": b'<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" '
+                     b'to="jav&#x61;script:window.__pwned=1"/><rect width="9" height="9"/>'
+                     b"</a></svg>",
+    "event handler": b'<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=1"/>',
+}
+"""SVG files that run script when opened directly (all checked in Chromium 156)."""

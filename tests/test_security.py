@@ -9,21 +9,31 @@ downloads are in test_security_site.py.
 
 from __future__ import annotations
 
+import base64
+import shutil
+from pathlib import Path
+
 import markdown
 import pytest
 from hostile import (
     EXECUTABLE_TAGS,
+    HOSTILE_SVGS,
     IMG,
     JS_LINK_MD,
     MARKDOWN_PAYLOADS,
+    MODEL_DIR,
     PLAIN_PAYLOAD,
     SCRIPT,
     inert_problems,
     page_markdown_to_html,
     parse_html,
+    svg_problems,
 )
 from jinja2 import DictLoader
 
+from mlcards.commands.init import SCAFFOLD
+from mlcards.interop.graphics import GraphicError, decode
+from mlcards.interop.publish import version_graphics
 from mlcards.render import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
@@ -33,6 +43,8 @@ from mlcards.render import (
     markdown_to_html,
     safe_url,
 )
+from mlcards.site import make_context
+from mlcards.validate import load_registry
 
 SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}}]
 """The Markdown extensions of the generated mkdocs.yml (mlcards.site.mkdocs_config)."""
@@ -177,3 +189,29 @@ def test_title_filter_drops_markup() -> None:
 def test_python_markdown_alone_would_let_script_through() -> None:
     """Guard against the test being vacuous: raw Markdown output *is* dangerous."""
     assert inert_problems(markdown.markdown(SCRIPT + "\n\n" + IMG))
+
+
+# --------------------------------------------------------------------------- imported graphics
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SVGS))
+def test_imported_svg_graphic_that_runs_script_is_refused(name: str) -> None:
+    """An SVG opened directly (a card may link it) runs its scripts on the site's origin."""
+    data = HOSTILE_SVGS[name]
+    assert svg_problems(data), "the example must be dangerous"
+    with pytest.raises(GraphicError):
+        decode(base64.b64encode(data).decode("ascii"))
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SVGS))
+def test_svg_graphic_that_runs_script_is_not_published(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "reg"
+    shutil.copytree(SCAFFOLD, root)
+    graphics = root / MODEL_DIR / "graphics"
+    graphics.mkdir()
+    (graphics / "figure.svg").write_bytes(HOSTILE_SVGS[name])
+    (graphics / "safe.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg"><rect '
+                                        b'width="9" height="9"/></svg>')
+    ctx = make_context(load_registry(root))
+    published = {out.path.rsplit("/", 1)[-1] for out in version_graphics(ctx)}
+    assert published == {"safe.svg"}

@@ -16,6 +16,7 @@ import importlib
 import os
 import shutil
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -171,23 +172,28 @@ def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
                   ctx: BuildContext) -> list[OutputFile]:
     try:
         return list(func(ctx))
-    except jinja2.TemplateError as exc:
-        raise MlcardsError(template_error(exc)) from exc
+    except Exception as exc:
+        message = template_error(exc)
+        if message is None:
+            raise  # a bug in Python code: keep the traceback
+        raise MlcardsError(message) from exc
 
 
-def template_error(exc: jinja2.TemplateError) -> str:
-    """`templates/x.md.j2:12:1: template: message` from a Jinja error or its traceback."""
-    filename = getattr(exc, "filename", None)
-    line = getattr(exc, "lineno", None)
+def template_error(exc: Exception) -> str | None:
+    """`templates/x.md.j2:12:1: template: message` for an error raised by a template
+    (syntax, undefined variable, or a filter failing), else None."""
+    filename = getattr(exc, "filename", None) if isinstance(exc, jinja2.TemplateError) else None
+    line = getattr(exc, "lineno", None) if filename else None
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line
+    in_templates = [f for f in traceback.extract_tb(exc.__traceback__)
+                    if f.filename.endswith(".j2")]
+    if filename is None and in_templates:
+        filename, line = in_templates[-1].filename, in_templates[-1].lineno
     if filename is None:
-        tb = exc.__traceback__
-        while tb is not None:
-            frame_file = tb.tb_frame.f_code.co_filename
-            if frame_file.endswith(".j2") or frame_file.endswith((".css", ".js")):
-                filename, line = frame_file, tb.tb_lineno
-            tb = tb.tb_next
-    where = f"{display_path(Path(filename))}:{line or 1}:1" if filename else "(template)"
-    return f"{where}: template: {exc.message or exc.__class__.__name__}"
+        return None
+    what = exc.message if isinstance(exc, jinja2.TemplateError) else None
+    what = what or f"{exc.__class__.__name__}: {exc}"
+    return f"{display_path(Path(filename))}:{line or 1}:1: template: {what}"
 
 
 def _check_path(path: str, producer_name: str) -> None:
@@ -305,24 +311,12 @@ def swap_in(staged: Path, output: Path) -> None:
     old: Path | None = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        try:
-            os.replace(out, old)  # renaming a folder onto an empty folder is allowed
-        except BaseException:  # Ctrl-C too: put things back as they were
-            _restore(old, out)
-            raise
+        os.replace(out, old)  # renaming a folder onto an empty folder is allowed
     try:
         os.replace(staged, out)
-    except BaseException:
+    except OSError:
         if old is not None:
-            _restore(old, out)
+            os.replace(old, out)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _restore(old: Path, out: Path) -> None:
-    """After an interrupted rename: an output at `out` again, no `old` folder left."""
-    if out.exists():  # `old` is the unused placeholder, or the new output made it in
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(old, out)

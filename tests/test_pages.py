@@ -240,3 +240,24 @@ def test_registry_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     docs = rendered(root)
     assert docs["tags/index.md"].startswith("# Our tags\n\n- example\n- tabular")
     assert "## Model details" in docs[f"{MODEL}/0.1.0/index.md"]  # others stay built in
+
+
+def test_errors_raised_inside_templates_are_located(tmp_path: Path) -> None:
+    from mlcards.site import _run_producer
+
+    root = scaffold(tmp_path)
+    (root / "tpl").mkdir()
+    (root / "tpl/tags.md.j2").write_text("# Tags\n\n{{ config.title|num }}\n", encoding="utf-8")
+    (root / "tpl/home.md.j2").write_text("# Home\n{% if %}\n", encoding="utf-8")
+    edit_yaml(root / "mlcards.yaml", lambda c: c.update(templates="tpl"))
+    ctx = context(root)
+    with pytest.raises(MlcardsError, match=r"tpl/tags\.md\.j2:3:1: template: ValueError: "):
+        _run_producer(pages.tags_page, ctx)
+    with pytest.raises(MlcardsError, match=r"tpl/home\.md\.j2:2:1: template: Expected an expr"):
+        _run_producer(pages.home_page, ctx)
+
+    def broken(ctx: BuildContext) -> list[Any]:
+        raise KeyError("a bug in Python code")
+
+    with pytest.raises(KeyError):  # not a template error: the traceback is kept
+        _run_producer(broken, ctx)

@@ -311,12 +311,24 @@ def swap_in(staged: Path, output: Path) -> None:
     old: Path | None = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old)  # renaming a folder onto an empty folder is allowed
+        try:
+            os.replace(out, old)  # renaming a folder onto an empty folder is allowed
+        except BaseException:  # Ctrl-C too: put things back as they were
+            _restore(old, out)
+            raise
     try:
         os.replace(staged, out)
-    except OSError:
+    except BaseException:
         if old is not None:
-            os.replace(old, out)
+            _restore(old, out)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _restore(old: Path, out: Path) -> None:
+    """After an interrupted rename: an output at `out` again, no `old` folder left."""
+    if out.exists():  # `old` is the unused placeholder, or the new output made it in
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(old, out)

@@ -11,7 +11,7 @@ writes the plots to models/<id>/<version>/plots/.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -263,13 +263,22 @@ def evaluation_fragment(ctx: BuildContext, mv: ModelVersion) -> dict[str, str]:
 
 @producer
 def evaluation_plots(ctx: BuildContext) -> Iterable[OutputFile]:
-    """The SVG plots of every version with an evaluation."""
+    """The SVG plots of every version with an evaluation (drawn after every producer
+    ran, in worker processes and through the build cache: mlcards.deferred)."""
+    from mlcards.buildkeys import defer_plots
+
+    problems = check_registry(ctx)
+    if problems:  # every version's problems at once, not only the first broken one
+        raise InvalidInput(problems)
+    for mv in ctx.registry.versions():
+        if mv.evaluation is not None:
+            yield from defer_plots(ctx, mv, lambda mv=mv: plot_files(ctx, mv))
+
+
+def plot_files(ctx: BuildContext, mv: ModelVersion) -> dict[str, Callable[[], bytes]]:
+    """Docs path -> drawing function (SVG bytes) of each plot of a version."""
     from mlcards.plots.evaluation import plan_plots
 
-    for mv in ctx.registry.versions():
-        report = evaluation_report(ctx, mv)
-        if report is None:
-            continue
-        base = f"models/{mv.model_id}/{mv.version}/plots"
-        for plot in plan_plots(report):
-            yield OutputFile(f"{base}/{plot.name}.svg", plot.svg())
+    report = evaluation_report(ctx, mv)
+    base = f"models/{mv.model_id}/{mv.version}/plots"
+    return {} if report is None else {f"{base}/{p.name}.svg": p.svg for p in plan_plots(report)}

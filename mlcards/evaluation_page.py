@@ -8,14 +8,19 @@ the page only through the templates, whose `finalize` escapes it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from mlcards.disparity import Disparity, GroupGap
 from mlcards.evaluation import EvaluationReport
 from mlcards.metrics import Grouping, GroupStats
 from mlcards.plots.evaluation import PlotSpec, fmt, plan_plots
+
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,25 @@ def _callouts(report: EvaluationReport, items: list[tuple[Disparity, GroupGap]],
                     _signed(g.to_overall), _n(g.n)) for d, g in items]
 
 
+def plot_path(name: str) -> Markup:
+    """The plot's link, relative to the card page. Names are built from metric names
+    (validated as [A-Za-z0-9_.-]) and slugs, so the path needs no escaping; escaping
+    it for Markdown would turn '_' into an entity that MkDocs cannot resolve."""
+    if not SAFE_NAME.fullmatch(name):
+        raise ValueError(f"unsafe plot name {name!r}")
+    return Markup(f"plots/{name}.svg")
+
+
+def _sections(plots: list[PlotSpec]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Plots grouped by section (a metric, or the threshold curves), in plan order."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for p in plots:
+        out.setdefault(p.section, []).append({
+            "path": plot_path(p.name), "title": p.title, "alt": p.alt,
+            "caption": p.caption, "kind": p.kind})
+    return list(out.items())
+
+
 def page_view(report: EvaluationReport, plots: list[PlotSpec]) -> dict[str, object]:
     """Everything the evaluation partials print, already formatted."""
     result = report.result
@@ -143,9 +167,7 @@ def page_view(report: EvaluationReport, plots: list[PlotSpec]) -> dict[str, obje
         "small_breaches": _callouts(report, report.small_breaches),
         "small_groups": sorted({g.label for gr in result.groupings for g in gr.groups
                                 if _small(report, g.n)}),
-        "plots": [{"path": f"plots/{p.name}.svg", "title": p.title, "alt": p.alt,
-                   "caption": p.caption, "kind": p.kind, "section": p.section}
-                  for p in plots],
+        "plots": _sections(plots),
     }
 
 

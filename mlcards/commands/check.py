@@ -72,7 +72,7 @@ class CheckContext:
 
 Rule = Callable[[CheckContext], Iterable[Finding]]
 RULES: list[Rule] = []
-RULE_MODULES: tuple[str, ...] = ()
+RULE_MODULES: tuple[str, ...] = ("mlcards.evaluation_gate",)
 """Modules that register more rules with `@rule` when imported (e.g. disparity limits)."""
 
 

@@ -63,7 +63,7 @@ def nice_symmetric(extent: float, max_ticks: int = 7) -> tuple[float, list[float
     for step in NICE_STEPS:
         k = math.ceil(extent / step - 1e-9)
         if 2 * k + 1 <= max_ticks:
-            return k * step, [round(i * step, 10) for i in range(-k, k + 1)]
+            return round(k * step, 10), [round(i * step, 10) for i in range(-k, k + 1)]
     step = NICE_STEPS[-1]
     k = math.ceil(extent / step)
     return k * step, [i * step for i in range(-k, k + 1)]

@@ -1,0 +1,109 @@
+"""Evaluation plots: deterministic bytes, readable labels, colour-blind palette, alt text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from test_evaluation import make_registry, predictions_block, version
+
+from mlcards.evaluation import EvaluationReport, compute_report
+from mlcards.plots.evaluation import plan_plots, slug
+from mlcards.plots.evaluation_charts import nice_symmetric
+
+
+def report_of(root: Path) -> EvaluationReport:
+    ctx, mv = version(root)
+    report = compute_report(mv, ctx.registry.config.policy)
+    assert report is not None
+    return report
+
+
+@pytest.fixture
+def breaching(tmp_path: Path) -> EvaluationReport:
+    doc = {"schema_version": 1, "dataset": {"name": "holdout"},
+           "predictions": predictions_block(metrics=["accuracy", "selection_rate"])}
+    return report_of(make_registry(tmp_path, doc, policy={"max_disparity": 0.05}))
+
+
+def svg_text(report: EvaluationReport, name: str) -> str:
+    plot = next(p for p in plan_plots(report) if p.name == name)
+    return plot.svg().decode("utf-8")
+
+
+def test_plots_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    first = {p.name: p.svg() for p in plan_plots(report_of(make_registry(tmp_path / "a")))}
+    again = {p.name: p.svg() for p in plan_plots(report_of(make_registry(tmp_path / "b")))}
+    assert first == again
+    assert len(first) == 8 * 3 + 2          # bars, disparity, heatmap per metric; 2 curves
+
+
+def test_every_plot_has_a_title_axis_labels_and_no_tight_layout(
+        breaching: EvaluationReport, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tight_layout is slow and not deterministic; use margins")
+
+    monkeypatch.setattr(Figure, "tight_layout", refuse)
+    for plot in plan_plots(breaching):
+        fig = plot.draw()
+        axes = fig.get_axes()
+        titles = [ax.get_title() for ax in axes] + [fig.get_suptitle()]
+        assert any(titles), plot.name
+        assert any(ax.get_xlabel() or ax.get_ylabel() for ax in axes), plot.name
+        assert plot.alt and plot.caption and plot.title
+
+
+def test_bar_chart_shows_groups_with_n_overall_and_palette(breaching: EvaluationReport) -> None:
+    svg = svg_text(breaching, "bars-accuracy")
+    assert "Accuracy by group" in svg and "Accuracy (0 to 1)" in svg
+    assert "n=" in svg and "overall" in svg
+    assert "#0072b2" in svg and "#e69f00" in svg     # Okabe-Ito blue and orange, one per feature
+
+
+def test_disparity_chart_marks_breaches_and_labels_tau(breaching: EvaluationReport) -> None:
+    svg = svg_text(breaching, "disparity-accuracy")
+    assert "−τ" in svg and "+τ" in svg and "τ = ±0.05" in svg and "reference: overall" in svg
+    assert "#d55e00" in svg                          # vermillion: groups over the limit
+    plot = next(p for p in plan_plots(breaching) if p.name == "disparity-accuracy")
+    assert "Over the limit: sex=a" in plot.alt and "sex=b" in plot.alt
+
+
+def test_disparity_chart_without_breaches_has_no_breach_marker(tmp_path: Path) -> None:
+    report = report_of(make_registry(tmp_path, gap=0.0, policy={"max_disparity": 0.3}))
+    svg = svg_text(report, "disparity-accuracy")
+    assert "#d55e00" not in svg
+    plot = next(p for p in plan_plots(report) if p.name == "disparity-accuracy")
+    assert plot.alt.endswith("Over the limit: none.")
+
+
+def test_heatmap_has_a_cell_per_intersection_with_n(breaching: EvaluationReport) -> None:
+    svg = svg_text(breaching, "heatmap-accuracy-sex-age")
+    report_cells = next(g for g in breaching.result.groupings if g.features == ("sex", "age"))
+    for group in report_cells.groups:
+        assert f"n={group.n:,}" in svg
+    assert "gap to overall" in svg
+
+
+def test_threshold_curves_only_for_probability_scores(tmp_path: Path) -> None:
+    with_score = report_of(make_registry(tmp_path / "a"))
+    assert [p.name for p in plan_plots(with_score) if p.kind == "thresholds"] == [
+        "thresholds-sex", "thresholds-age"]
+    svg = svg_text(with_score, "thresholds-sex")
+    assert "decision threshold" in svg and "0.1" in svg and "0.9" in svg
+    doc = {"schema_version": 1, "dataset": {"name": "holdout"},
+           "predictions": predictions_block(score=None)}
+    without = report_of(make_registry(tmp_path / "b", doc))
+    assert not [p for p in plan_plots(without) if p.kind == "thresholds"]
+
+
+def test_file_names_are_safe_and_unique() -> None:
+    assert slug("Age band / 2024") == "age-band-2024"
+    assert slug("../..") == "feature"
+    assert slug("Ünïcode") == "n-code"
+
+
+def test_nice_symmetric_ticks_include_zero_and_cover_the_extent() -> None:
+    half, ticks = nice_symmetric(0.13)
+    assert half >= 0.13 and 0.0 in ticks and ticks[0] == -half and len(ticks) <= 7
+    assert nice_symmetric(0.1) == (0.1, [-0.1, -0.05, 0.0, 0.05, 0.1])

@@ -90,3 +90,21 @@ def standard_registry(root: Path) -> Path:
 def test_standard_registry_is_valid(tmp_path: Path) -> None:
     reg = load_registry(standard_registry(tmp_path))
     assert [mv.key for mv in reg.versions()] == ["alpha/1.0.0", "alpha/1.1.0", "beta/0.1.0"]
+
+
+def produce_files(ctx: Any) -> dict[str, bytes]:
+    """Run the readiness producer and return path -> bytes. Costly files may come back
+    deferred (mlcards.deferred: made after every producer ran); resolve them here the
+    way the site build does."""
+    import importlib
+
+    from mlcards.scorecard import produce_readiness
+
+    files = list(produce_readiness(ctx))
+    try:
+        deferred = importlib.import_module("mlcards.deferred")
+    except ModuleNotFoundError:
+        deferred = None
+    if deferred is not None:
+        files = deferred.resolve(files)
+    return {f.path: f.content for f in files}

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_readiness_fixtures import make_registry, readiness, standard_registry
+from test_readiness_fixtures import make_registry, produce_files, readiness, standard_registry
 
 from mlcards.context import BuildContext
-from mlcards.outputs import OutputFile
 from mlcards.provenance import self_hash, sha256_file
 from mlcards.render import make_environment
 from mlcards.schemagen import packaged_schemas_dir, schema_documents
-from mlcards.scorecard import produce_readiness, readiness_fragment, version_scorecard
+from mlcards.scorecard import readiness_fragment, version_scorecard
 from mlcards.validate import load_registry
 
 V11 = "models/alpha/1.1.0"
@@ -29,8 +28,7 @@ V11 = "models/alpha/1.1.0"
 def produce(root: Path, revision: str | None = "abc123") -> dict[str, bytes]:
     registry = load_registry(root)
     ctx = BuildContext(registry, make_environment(), revision=revision)
-    files: list[OutputFile] = list(produce_readiness(ctx))
-    return {f.path: f.content for f in files}
+    return produce_files(ctx)
 
 
 @pytest.fixture(scope="module")
@@ -221,14 +219,15 @@ def test_evidence_that_is_a_folder_is_listed_without_a_hash(tmp_path: Path) -> N
 DIGEST_SCRIPT = """
 import hashlib, sys
 from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from test_readiness_fixtures import produce_files
 from mlcards.context import BuildContext
 from mlcards.render import make_environment
-from mlcards.scorecard import produce_readiness
 from mlcards.validate import load_registry
 ctx = BuildContext(load_registry(Path(sys.argv[1])), make_environment(), revision="r")
 digest = hashlib.sha256()
-for f in sorted(produce_readiness(ctx), key=lambda f: f.path):
-    digest.update(f.path.encode() + b"\\0" + f.content)
+for path, content in sorted(produce_files(ctx).items()):
+    digest.update(path.encode() + b"\\0" + content)
 print(digest.hexdigest())
 """
 
@@ -239,7 +238,8 @@ def test_bytes_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
     digests = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "NO_MKDOCS_2_WARNING": "1"}
-        run = subprocess.run([sys.executable, "-c", DIGEST_SCRIPT, str(tmp_path)], env=env,
+        run = subprocess.run([sys.executable, "-c", DIGEST_SCRIPT, str(tmp_path),
+                              str(Path(__file__).parent)], env=env,
                              capture_output=True, text=True, check=True)
         digests.add(run.stdout.strip())
     assert len(digests) == 1

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_result import CliResult
 
 from mlcards.cli import main
 from mlcards.commands.init import SCAFFOLD
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_EXAMPLE = ROOT / "site_example"
-
-
-@dataclass
-class CliResult:
-    """Exit status and captured output of one `mlcards` invocation."""
-
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture

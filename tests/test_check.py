@@ -11,7 +11,7 @@ from test_readiness_fixtures import make_registry, readiness, standard_registry,
 from mlcards.commands.check import Finding, evaluate
 
 if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
-    from conftest import CliResult
+    from cli_result import CliResult
 
 
 def readiness_lines(result: CliResult) -> list[str]:

@@ -15,7 +15,7 @@ from mlcards.schema.evaluation import Evaluation
 from mlcards.validate import validate_document
 
 if TYPE_CHECKING:
-    from conftest import CliResult
+    from cli_result import CliResult
 
 ARGS = ("--label", "label", "--prediction", "pred", "--sensitive", "sex",
         "--sensitive", "age", "--bootstrap", "40")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from test_evaluation import VERSION, make_registry
 
 if TYPE_CHECKING:
-    from conftest import CliResult
+    from cli_result import CliResult
 
 POLICY = {"max_disparity": 0.05, "min_group_size": 150, "disparity_metrics": ["accuracy"],
           "min_readiness": 0.0}

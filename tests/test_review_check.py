@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
+from cli_result import CliResult
 
 DATA = Path(__file__).parent / "data" / "versions"
 V12 = Path("models/churn-predictor/1.2.0")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from test_readiness_fixtures import standard_registry
 
 if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
-    from conftest import CliResult
+    from cli_result import CliResult
 
 
 def test_build_publishes_scorecards_and_downloads_that_verify(

@@ -18,7 +18,7 @@ from mlcards.scorecard_data import scorecard_json
 from mlcards.validate import load_registry
 
 if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
-    from conftest import CliResult
+    from cli_result import CliResult
 
 V11 = "models/alpha/1.1.0"
 

@@ -34,9 +34,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
     "code": {"class"},
-    "span": {"class"},
-    "div": {"class"},
 }
+_CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+.#-]+$")
+"""The only class card Markdown keeps (fenced code's language): site classes such as the
+status badges or callouts must not be fakeable from a card."""
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]<>()#+!|~&\"']")
@@ -67,13 +68,22 @@ def escape_text(value: Any) -> Markup:
 def sanitize_html(html: str) -> str:
     """Remove scripts, event handlers, iframes and unsafe URLs (nh3 allow-list)."""
     return str(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                         url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow"))
+                         attribute_filter=_keep_attribute, url_schemes=URL_SCHEMES,
+                         link_rel="noopener noreferrer nofollow"))
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Of class attributes only `language-*` survives (None drops the attribute)."""
+    if attribute != "class":
+        return value
+    return " ".join(c for c in value.split() if _CODE_CLASS.match(c)) or None
 
 
 @cache
 def _markdown() -> markdown.Markdown:
     """One Markdown converter, reset between texts (building one costs more than converting)."""
     return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
+                             extension_configs={"tables": {"use_align_attribute": True}},
                              output_format="html")
 
 

@@ -79,12 +79,12 @@ def test_allowed_tags_survive() -> None:
         "<h1>a</h1><h2>a</h2><h3>a</h3><h4>a</h4><h5>a</h5><h6>a</h6>"
         "<p><b>b</b> <i>i</i> <em>e</em> <strong>s</strong> <s>s</s> <del>d</del> "
         "<sub>1</sub> <sup>2</sup> <abbr>ML</abbr> <code class=\"language-py\">x</code> "
-        "<span class=\"note\">n</span><br></p>"
+        "<span>n</span><br></p>"
         "<a href=\"https://example.com/x\" title=\"t\">link</a>"
         "<img src=\"https://example.com/i.png\" alt=\"alt\" title=\"t\" width=\"10\" height=\"5\">"
         "<blockquote>q</blockquote><hr><pre><code>c</code></pre>"
         "<ul><li>u</li></ul><ol><li>o</li></ol><dl><dt>t</dt><dd>d</dd></dl>"
-        "<div class=\"box\">d</div>"
+        "<div>d</div>"
         "<table><thead><tr><th align=\"left\">h</th></tr></thead>"
         "<tbody><tr><td align=\"right\">c</td></tr></tbody></table>"
     )
@@ -128,6 +128,24 @@ def test_markdown_links_and_images_with_unsafe_urls_lose_them(url: str) -> None:
     for source in (f"[x]({url})", f'<a href="{url}">x</a>', f"![x]({url})", f'<img src="{url}">'):
         html = str(markdown_to_html(source))
         assert inert_problems(html) == [], (source, html)
+
+
+@pytest.mark.parametrize("source", [
+    '<span class="mlcards-badge mlcards-status-approved">approved</span>',
+    '<div class="admonition success"><p class="admonition-title">Approved by MRM</p></div>',
+    '<code class="md-header language-py">x</code>',
+])
+def test_site_classes_cannot_be_faked_from_card_text(source: str) -> None:
+    """A draft card must not draw the site's own 'approved' badge or a callout."""
+    doc = parse_html(str(markdown_to_html(source)))
+    classes = [attrs.get("class", "") for _, attrs in doc.elements[1:]]
+    assert all(c in ("", "language-py") for c in classes), classes
+
+
+def test_fenced_code_keeps_its_language_and_tables_their_alignment() -> None:
+    html = str(markdown_to_html("```python\nx = 1\n```\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n"))
+    assert '<code class="language-python">' in html
+    assert '<td align="left">1</td>' in html and '<td align="right">2</td>' in html
 
 
 def test_relative_and_web_links_are_kept() -> None:

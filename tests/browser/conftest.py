@@ -42,10 +42,10 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def _shared_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder every pytest-xdist worker of this run shares (the run's own when alone)."""
     base = tmp_path_factory.getbasetemp()
-    return base if worker_id == "master" else base.parent
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 def _build_example(target: Path) -> Path:
@@ -83,9 +83,8 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, chromium_path: str,
-         ) -> Iterator[Site]:
-    target = _shared_tmp(tmp_path_factory, worker_id) / "browser"
+def site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Site]:
+    target = _shared_tmp(tmp_path_factory) / "browser"
     target.mkdir(exist_ok=True)
     folder = _build_example(target)
     handler = functools.partial(_QuietHandler, directory=str(folder))

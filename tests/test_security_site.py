@@ -70,6 +70,7 @@ def test_card_text_is_shown_as_text(hostile_site: Path) -> None:
 def test_plot_labels_from_card_text_are_text(hostile_site: Path) -> None:
     svgs = files(hostile_site, ".svg")
     assert {p: svg_problems(p.read_bytes()) for p in svgs} == {p: [] for p in svgs}
+    assert [p for p in svgs if b"<script" in p.read_bytes().lower()] == []
     labels = " ".join(svg_text(p.read_bytes()) for p in svgs)
     assert "<script>window.__pwned" in labels  # the group name, drawn as literal text
     assert "<img src=x" in labels

@@ -55,8 +55,14 @@ def context(root: Path) -> BuildContext:
 def rendered(root: Path) -> dict[str, str]:
     """Docs-tree path -> Markdown text of every page pages.py produces (its producers only)."""
     ctx = context(root)
-    producers = (pages.home_page, pages.models_index_page, pages.tags_page, pages.model_pages)
-    return {f.path: f.content.decode() for p in producers for f in p(ctx)}
+    producers = (pages.home_page, pages.models_index_page, pages.tags_page)
+    out = {f.path: f.content.decode() for p in producers for f in p(ctx)}
+    for model in ctx.registry.models:
+        rows = [pages.version_row(ctx, v) for v in reversed(model.versions)]
+        cards = [pages.card_page(ctx, model, mv, rows, landing=False) for mv in model.versions]
+        cards.append(pages.card_page(ctx, model, model.latest, rows, landing=True))
+        out.update((f.path, f.content.decode()) for f in cards)
+    return out
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from mlcards.context import CARD_FRAGMENTS, CARD_SLOTS, BuildContext, producer
 from mlcards.errors import MlcardsError
+from mlcards.history import lifecycle_badges
 from mlcards.outputs import OutputFile
 from mlcards.readiness import Score
 from mlcards.render import format_number, rebase_links, relative_url, slugify
@@ -54,13 +55,15 @@ class VersionRow:
     score: Score | None
     scorecard: str | None
     headline: list[tuple[str, Result]]
+    badges: tuple[tuple[str, str], ...] = ()
+    """Lifecycle flags (kind, label): stale evaluation, review overdue (mlcards.history)."""
 
 
 def version_row(ctx: BuildContext, mv: ModelVersion) -> VersionRow:
     """Score, scorecard page (when one was produced) and headline metrics of a version."""
     scorecard = scorecard_path(mv)
     return VersionRow(mv, ctx.score(mv), scorecard if ctx.has_file(scorecard) else None,
-                      headline_results(mv))
+                      headline_results(mv), lifecycle_badges(ctx, mv))
 
 
 def headline_results(mv: ModelVersion) -> list[tuple[str, Result]]:

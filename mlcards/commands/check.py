@@ -14,6 +14,7 @@ skipped). Adding an output format: a function in FORMATTERS.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -54,6 +55,8 @@ class CheckContext:
     scores: dict[str, Score | None] = field(default_factory=dict)
     by_rule: dict[str, list[Finding]] = field(default_factory=dict)
     """Each rule function's findings, by its name, in run order (for --format junit)."""
+    as_of: str | None = None
+    """Date reviews are due against (--as-of); None: the newest date in the inputs."""
 
     def score(self, mv: ModelVersion) -> Score | None:
         if mv.key not in self.scores:
@@ -72,7 +75,7 @@ class CheckContext:
 
 Rule = Callable[[CheckContext], Iterable[Finding]]
 RULES: list[Rule] = []
-RULE_MODULES: tuple[str, ...] = ("mlcards.evaluation_gate",)
+RULE_MODULES: tuple[str, ...] = ("mlcards.review_rules", "mlcards.evaluation_gate")
 """Modules that register more rules with `@rule` when imported (e.g. disparity limits)."""
 
 
@@ -183,7 +186,20 @@ def register(sub: Subparsers) -> None:
                         "model version and rule; github: GitHub Actions annotations")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write the report to FILE (the text report still goes to stdout)")
+    p.add_argument("--fail-on-regression", action=argparse.BooleanOptionalAction,
+                   default=None, help="fail approved versions whose metrics or readiness "
+                   "regressed since the previous version (default: policy.fail_on_regression)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date,
+                   help="date next_review is compared with (default: the newest date in the "
+                        "registry's inputs; never the clock)")
     p.set_defaults(func=run)
+
+
+def iso_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def non_negative(text: str) -> float:
@@ -196,7 +212,8 @@ def non_negative(text: str) -> float:
     return value
 
 
-def evaluate(root: str, min_score: float | None) -> Outcome:
+def evaluate(root: str, min_score: float | None, *, fail_on_regression: bool | None = None,
+             as_of: str | None = None) -> Outcome:
     """Validate the registry and run every rule."""
     from pathlib import Path
 
@@ -207,14 +224,17 @@ def evaluate(root: str, min_score: float | None) -> Outcome:
     except InvalidInput as exc:
         return Outcome(problem_findings(exc.problems, "input.invalid"), 0, min_score)
     effective = registry.config.policy.min_readiness if min_score is None else min_score
-    cc = CheckContext(registry, effective)
+    if fail_on_regression is not None:
+        registry.config.policy.fail_on_regression = fail_on_regression
+    cc = CheckContext(registry, effective, as_of=as_of)
     findings = problem_findings(registry.warnings, "input.warning") + run_rules(cc)
     checked = sum(cc.gated(mv) for mv in registry.versions())
     return Outcome(findings, checked, effective, cc)
 
 
 def run(args: argparse.Namespace) -> int:
-    outcome = evaluate(args.registry, args.min_score)
+    outcome = evaluate(args.registry, args.min_score,
+                       fail_on_regression=args.fail_on_regression, as_of=args.as_of)
     text = FORMATTERS[args.format](outcome)
     if args.output is not None:
         try:

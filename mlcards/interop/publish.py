@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from mlcards.context import BuildContext, producer
-from mlcards.interop.graphics import FOLDER, SVG_ACTIVE, sniff
+from mlcards.interop.graphics import FOLDER, sniff, svg_is_inert
 from mlcards.outputs import OutputFile
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*\.(png|jpg|svg)$")
@@ -31,6 +31,6 @@ def version_graphics(ctx: BuildContext) -> Iterator[OutputFile]:
                 continue
             data = path.read_bytes()
             kind = sniff(data)
-            if kind != match.group(1) or (kind == "svg" and SVG_ACTIVE.search(data)):
+            if kind != match.group(1) or (kind == "svg" and not svg_is_inert(data)):
                 continue
             yield OutputFile(f"models/{mv.model_id}/{mv.version}/{FOLDER}/{path.name}", data)

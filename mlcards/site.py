@@ -41,6 +41,7 @@ FEATURE_MODULES = (
     "mlcards.history",
     "mlcards.checklist",
     "mlcards.registry_index",
+    "mlcards.interop.publish",
     "mlcards.pages",
 )
 """Modules whose import registers producers and card fragments, in run order.

@@ -177,7 +177,8 @@ def card_page(ctx: BuildContext, model: ModelEntry, mv: ModelVersion,
     replacement = _replacement(ctx, mv)
     return render_page(
         ctx, "card.md.j2", path, model=model, mv=mv, card=mv.card, landing=landing,
-        slots=slots, row=row, rows=rows, sections=card_sections(mv.card),
+        link_base=mv.version if landing else "", slots=slots, row=row, rows=rows,
+        sections=card_sections(mv.card),
         results=results_tables(mv.evaluation), replacement=replacement,
         sources=_sources(ctx, mv), custom=_custom(mv))
 

@@ -20,7 +20,8 @@ from urllib.parse import quote, urlsplit
 
 import markdown
 import nh3
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = {
@@ -183,6 +184,15 @@ def rebase_links(markdown_text: str, prefix: str) -> str:
     return markdown_text
 
 
+@pass_context
+def markdown_in_page(context: Context, text: str | None) -> Markup:
+    """`|md` in a template: as markdown_to_html, with relative links prefixed by the
+    page's `link_base` when it sets one (a landing page shows a card one folder up)."""
+    html = markdown_to_html(text)
+    base = context.get("link_base")
+    return Markup(rebase_links(str(html), base)) if base else html
+
+
 @cache
 def make_environment(override_dir: Path | None = None) -> Environment:
     """The Jinja environment: user templates first, then the built-in ones.
@@ -200,7 +210,7 @@ def make_environment(override_dir: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md"] = markdown_to_html
+    env.filters["md"] = markdown_in_page
     env.filters["text"] = escape_text
     env.filters["html"] = escape
     env.filters["num"] = format_number

@@ -4,7 +4,6 @@ version page's text diff opens and shows added and removed lines."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,13 @@ import pytest
 
 from mlcards.site import BuildOptions, build_site
 
-DATA = Path(__file__).parent / "data" / "versions"
-CHROMIUM = Path("/usr/bin/chromium")
+DATA = Path(__file__).parent.parent / "data" / "versions"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def versions_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("versions") / "reg"
     shutil.copytree(DATA, root)
     for readiness in root.glob("models/*/*/readiness.yaml"):
@@ -29,23 +27,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = str(CHROMIUM) if CHROMIUM.exists() else None
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser.new_page()
-        browser.close()
-
-
 VISIBLE_ROWS = """[...document.querySelectorAll('.mlcards-sortable tbody tr')]
   .filter(r => getComputedStyle(r).display !== 'none')
   .map(r => r.querySelector('td').textContent.trim())"""
 
 
-def test_status_filter(site: Path, page: Any) -> None:
-    page.goto((site / "index.html").as_uri())
+def test_status_filter(versions_site: Path, page: Any) -> None:
+    page.goto((versions_site / "index.html").as_uri())
     assert page.evaluate(VISIBLE_ROWS) == ["Churn predictor", "Legacy churn rules"]
     page.click("label:has(.mlcards-filter-deprecated)")
     assert page.evaluate(VISIBLE_ROWS) == ["Legacy churn rules"]
@@ -55,8 +43,8 @@ def test_status_filter(site: Path, page: Any) -> None:
     assert len(page.evaluate(VISIBLE_ROWS)) == 2
 
 
-def test_text_diff_opens(site: Path, page: Any) -> None:
-    page.goto((site / "models" / "churn-predictor" / "1.2.0" / "index.html").as_uri())
+def test_text_diff_opens(versions_site: Path, page: Any) -> None:
+    page.goto((versions_site / "models" / "churn-predictor" / "1.2.0" / "index.html").as_uri())
     details = page.locator("details#diff-2")
     assert not details.locator("pre").is_visible()
     details.locator("summary").click()

@@ -141,10 +141,15 @@ def external_link(url: str | None, text: Any = None) -> Markup:
     return Markup(f'<a href="{href}" rel="noopener noreferrer nofollow">{label}</a>')
 
 
+_TITLE_QUOTES = str.maketrans({"'": "\u2019", '"': "\u201d", "`": "\u2018"})
+"""Quotes become typographic ones: inert in raw-printed attributes, still readable."""
+
+
 def plain_title(value: Any) -> str:
     """A page or site title with no markup characters (MkDocs themes print titles raw)."""
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(value))
-    text = re.sub(r"[<>&\"'`]", "", text)
+    text = text.translate(_TITLE_QUOTES)
+    text = re.sub(r"[<>&]", "", text)
     return re.sub(r"\s+", " ", text).strip() or "untitled"
 
 

@@ -43,8 +43,9 @@ def test_external_link_escapes_text_and_attribute() -> None:
 
 
 def test_plain_title_has_no_markup_characters() -> None:
-    assert plain_title('</title><script>"x" & y\n') == "/titlescriptx y"
+    assert plain_title('</title><script>"x" & y\n') == "/titlescript\u201dx\u201d y"
     assert plain_title("<>") == "untitled"
+    assert plain_title("the registry's `x`") == "the registry\u2019s \u2018x\u2018"
 
 
 def test_slugify() -> None:

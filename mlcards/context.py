@@ -48,7 +48,9 @@ class BuildContext:
         """Compute a per-version result once per build (e.g. 'score', 'evaluation')."""
         key = (kind, mv.key)
         if key not in self.memo:
-            self.memo[key] = compute()
+            from mlcards.buildkeys import remember  # timed; kept across builds when cached
+
+            self.memo[key] = remember(self, kind, mv, compute)
         return self.memo[key]
 
     def score(self, mv: ModelVersion) -> Score | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -272,7 +273,7 @@ def evaluation_plots(ctx: BuildContext) -> Iterable[OutputFile]:
         raise InvalidInput(problems)
     for mv in ctx.registry.versions():
         if mv.evaluation is not None:
-            yield from defer_plots(ctx, mv, lambda mv=mv: plot_files(ctx, mv))
+            yield from defer_plots(ctx, mv, partial(plot_files, ctx, mv))
 
 
 def plot_files(ctx: BuildContext, mv: ModelVersion) -> dict[str, Callable[[], bytes]]:

@@ -158,12 +158,20 @@ def tags_page(ctx: BuildContext) -> Iterator[OutputFile]:
 
 @producer
 def model_pages(ctx: BuildContext) -> Iterator[OutputFile]:
-    """A card page per version, and the model's landing page (its latest card)."""
+    """A card page per version, and the model's landing page (its latest card); made
+    after every producer ran, in worker processes and through the build cache."""
+    from mlcards.buildkeys import defer_model_pages
+
     for model in ctx.registry.models:
-        rows = [version_row(ctx, mv) for mv in reversed(model.versions)]
-        for mv in model.versions:
-            yield card_page(ctx, model, mv, rows, landing=False)
-        yield card_page(ctx, model, model.latest, rows, landing=True)
+        paths = [*(card_path(mv) for mv in model.versions), landing_path(model.id)]
+        yield from defer_model_pages(ctx, model, paths, partial(_model_pages, ctx, model))
+
+
+def _model_pages(ctx: BuildContext, model: ModelEntry) -> Iterator[OutputFile]:
+    rows = [version_row(ctx, mv) for mv in reversed(model.versions)]
+    for mv in model.versions:
+        yield card_page(ctx, model, mv, rows, landing=False)
+    yield card_page(ctx, model, model.latest, rows, landing=True)
 
 
 def card_page(ctx: BuildContext, model: ModelEntry, mv: ModelVersion,

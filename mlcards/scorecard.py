@@ -168,6 +168,17 @@ def scorecard_outputs(ctx: BuildContext, mv: ModelVersion) -> list[OutputFile]:
     ]
 
 
+def deferred_scorecard(ctx: BuildContext, mv: ModelVersion) -> list[OutputFile]:
+    """scorecard_outputs, made after every producer ran, in worker processes and
+    through the build cache (mlcards.deferred); the paths are known at once."""
+    from mlcards.buildkeys import defer_scorecard
+
+    base = version_dir(mv)
+    paths = [f"{base}/scorecard.{ext}" for ext in ("md", "json", "csv", "pdf")]
+    return defer_scorecard(ctx, mv, [*paths, f"{base}/{CHART}"] if mv.readiness else [],
+                           lambda: scorecard_outputs(ctx, mv))
+
+
 # --------------------------------------------------------------------------- registry index
 
 
@@ -247,7 +258,7 @@ def index_page(ctx: BuildContext, rows: list[IndexRow]) -> str:
 @producer
 def produce_readiness(ctx: BuildContext) -> list[OutputFile]:
     """Scorecards of every assessed version, then the registry overview and CSV."""
-    files = [f for mv in ctx.registry.versions() for f in scorecard_outputs(ctx, mv)]
+    files = [f for mv in ctx.registry.versions() for f in deferred_scorecard(ctx, mv)]
     rows = index_rows(ctx)
     files.append(OutputFile.text(INDEX, index_page(ctx, rows)))
     files.append(OutputFile(INDEX_CSV, readiness_csv(ctx, rows)))

@@ -25,7 +25,9 @@ from typing import Any, Protocol
 
 import jinja2
 
+from mlcards import timing
 from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext
+from mlcards.deferred import is_deferred, resolve
 from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render import make_environment
@@ -162,17 +164,18 @@ def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputF
             if out.path in files:
                 raise MlcardsError(f"{name} and {owners[out.path]} both write {out.path}")
             _check_path(out.path, name)
-            files[out.path] = with_safe_title(out)
+            files[out.path] = out if is_deferred(out) else with_safe_title(out)
             owners[out.path] = name
             ctx.produced.add(out.path)
         progress.counts(*count_kinds(files))
-    return [files[p] for p in sorted(files)]
+    return resolve(files[p] for p in sorted(files))  # deferred plots and pages: made now
 
 
 def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
                   ctx: BuildContext) -> list[OutputFile]:
     try:
-        return list(func(ctx))
+        with timing.stage("render"):
+            return list(func(ctx))
     except Exception as exc:
         message = template_error(exc)
         if message is None:
@@ -217,11 +220,12 @@ def count_kinds(files: dict[str, OutputFile] | list[OutputFile]) -> tuple[int, i
 def write_tree(files: list[OutputFile], config_text: str, root: Path) -> None:
     """root/mkdocs.yml and root/docs/<path> for every produced file."""
     docs = root / "docs"
-    for out in files:
-        target = docs / out.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(out.content)
-    (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
+    with timing.stage("write"):
+        for out in files:
+            target = docs / out.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(out.content)
+        (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- build
@@ -233,7 +237,8 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
     options = options or BuildOptions()
     progress = options.progress
     check_output(registry_root, output)
-    registry = load_registry(registry_root)
+    with timing.stage("load"):
+        registry = load_registry(registry_root)
     for warning in registry.warnings:
         progress.warning(warning.format())
     n_versions = len(registry.versions())
@@ -253,9 +258,10 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
                 write_tree(files, config_text, Path(work))
                 progress.stage("running MkDocs")
                 assert ctx.build_date is not None
-                warnings = run_mkdocs(Path(work) / "mkdocs.yml", staged, strict=options.strict,
-                                      build_date=ctx.build_date, registry=registry,
-                                      templates=template_files(ctx))
+                with timing.stage("mkdocs"):
+                    warnings = run_mkdocs(Path(work) / "mkdocs.yml", staged,
+                                          strict=options.strict, build_date=ctx.build_date,
+                                          registry=registry, templates=template_files(ctx))
         (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         swap_in(staged, output)
     for message in warnings:

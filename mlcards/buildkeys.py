@@ -1,0 +1,195 @@
+"""What each cached result of a build depends on, as SHA-256 keys, and the hooks
+that let producers use the cache (mlcards.cache) and the pool (mlcards.deferred).
+
+Keys, from narrow to wide (each also holds `cache.code_key()`):
+
+- version inputs: the version's YAML files, its predictions CSV and evidence files;
+- evaluation report: evaluation.yaml, predictions, the policy;
+- scorecard: the version's inputs, the rubrics, the source revision;
+- scorecard files (page, JSON, CSV, PDF, chart): every version of the model
+  (the page compares with the previous assessment), registry settings, revision;
+- model pages: every version of the model, registry settings, revision, build
+  date, and `registry_facts`: what a card page shows about the rest of the
+  registry. A card fragment that reads other models must add what it reads there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlcards import timing
+from mlcards.cache import active_cache, code_key, digest, file_sha256
+from mlcards.deferred import defer
+from mlcards.outputs import OutputFile
+
+if TYPE_CHECKING:
+    from mlcards.context import BuildContext
+    from mlcards.validate import ModelEntry, ModelVersion
+
+NOT_COMPUTE = frozenset({"slots"})
+"""ctx.cached kinds that are rendering, not computing (timed as render)."""
+
+
+def _memo(ctx: BuildContext, name: str, ident: str, make: Callable[[], str]) -> str:
+    key = (f"buildkeys.{name}", ident)
+    if key not in ctx.memo:
+        ctx.memo[key] = make()
+    value: str = ctx.memo[key]
+    return value
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def version_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
+    """Digest of every file a version's outputs are made from."""
+    def make() -> str:
+        parts: list[object] = [mv.key, sorted((k, s.sha256) for k, s in mv.files.items()),
+                               predictions_sha(mv)]
+        if mv.readiness is not None:
+            parts.append(sorted((test_id, e.path, file_sha256((mv.folder / e.path).resolve()))
+                                for test_id, t in mv.readiness.tests.items()
+                                for e in t.evidence if e.path is not None))
+        return digest(*parts)
+
+    return _memo(ctx, "version", mv.key, make)
+
+
+def predictions_sha(mv: ModelVersion) -> str | None:
+    ev = mv.evaluation
+    if ev is None or ev.predictions is None:
+        return None
+    return file_sha256((mv.folder / ev.predictions.path).resolve())
+
+
+def model_inputs(ctx: BuildContext, model: ModelEntry) -> str:
+    return _memo(ctx, "model", model.id, lambda: digest(
+        model.id, [version_inputs(ctx, mv) for mv in model.versions]))
+
+
+def _folder_digest(folder: Path) -> list[tuple[str, str]]:
+    if not folder.is_dir():
+        return []
+    return [(p.relative_to(folder).as_posix(), file_sha256(p))
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def registry_settings(ctx: BuildContext) -> str:
+    """Registry-wide inputs: mlcards, mlcards.yaml, rubrics, custom schema, templates."""
+    def make() -> str:
+        reg = ctx.registry
+        config = reg.config
+        rubrics = sorted((k, r.model_dump_json()) for k, r in reg.rubrics.items())
+        schema = file_sha256(reg.root / config.custom_schema) if config.custom_schema else None
+        templates = _folder_digest(reg.root / config.templates) if config.templates else None
+        return digest(code_key(), reg.config_file.sha256, rubrics, schema, templates)
+
+    return _memo(ctx, "settings", "", make)
+
+
+def revision(ctx: BuildContext) -> str | None:
+    from mlcards.provenance import source_revision
+
+    return source_revision(ctx.registry.root, ctx.revision)
+
+
+def evaluation_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    """An evaluation report depends on its files and the policy only."""
+    def make() -> str:
+        src = mv.files.get("evaluation")
+        return digest(code_key(), "evaluation", mv.key, src.sha256 if src else None,
+                      predictions_sha(mv), ctx.registry.config.policy.model_dump_json())
+
+    return _memo(ctx, "evaluation", mv.key, make)
+
+
+def scorecard_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    return digest("scorecard", registry_settings(ctx), version_inputs(ctx, mv),
+                  revision(ctx))
+
+
+def registry_facts(ctx: BuildContext) -> str:
+    """Digest of what a model's card pages show about the rest of the registry."""
+    def make() -> str:
+        from mlcards.checklist import _registry_pct
+        from mlcards.history import as_of
+        from mlcards.pages import tag_anchors
+
+        reg = ctx.registry
+        facts = {
+            "as_of": as_of(ctx).isoformat(),
+            "tag_anchors": tag_anchors(ctx),
+            "completeness": _registry_pct(ctx),
+            "models": [(m.id, m.latest.version, m.latest.card.model_details.name,
+                        m.latest.card.status) for m in reg.models],
+            "produced": sorted(p for p in ctx.produced if not p.startswith("models/")),
+        }
+        return digest(json.dumps(facts, sort_keys=True, default=str))
+
+    return _memo(ctx, "facts", "", make)
+
+
+# --------------------------------------------------------------------------- ctx.cached
+
+
+PERSISTENT: dict[str, Callable[[BuildContext, ModelVersion], str]] = {
+    "evaluation": evaluation_key,
+    "scorecard": scorecard_key,
+}
+"""ctx.cached kinds kept in the build cache across builds (pickled)."""
+
+
+def remember(ctx: BuildContext, kind: str, mv: ModelVersion, compute: Callable[[], Any]) -> Any:
+    """A ctx.cached result: timed as compute, from the build cache when stored."""
+    with timing.stage("compute") if kind not in NOT_COMPUTE else nullcontext():
+        keyf = PERSISTENT.get(kind)
+        cache = active_cache()
+        if keyf is None or cache is None or not hasattr(mv, "files"):
+            return compute()
+        key = keyf(ctx, mv)
+        stored = cache.get_object(kind, key)
+        if isinstance(stored, tuple) and len(stored) == 1:
+            timing.count(f"cached {kind}")
+            return stored[0]
+        value = compute()
+        cache.put_object(kind, key, (value,))
+        return value
+
+
+# --------------------------------------------------------------------------- producers
+
+
+def _bytes_of(files: Iterable[OutputFile]) -> dict[str, bytes]:
+    return {f.path: f.content for f in files}
+
+
+def defer_plots(ctx: BuildContext, mv: ModelVersion,
+                plan: Callable[[], Mapping[str, Callable[[], bytes]]]) -> list[OutputFile]:
+    """A version's evaluation plots: `plan()` maps each path to its drawing function."""
+    key = digest("plots", evaluation_key(ctx, mv))
+    return defer("plots", key, lambda: list(plan()),
+                 lambda: {path: draw() for path, draw in plan().items()}, stage="plots")
+
+
+def defer_scorecard(ctx: BuildContext, mv: ModelVersion, paths: list[str],
+                    make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
+    """A version's scorecard page, downloads and chart (the PDF dominates: 'plots')."""
+    if not paths:
+        return []
+    model = ctx.registry.model(mv.model_id)
+    assert model is not None
+    key = digest("scorecard-files", registry_settings(ctx), model_inputs(ctx, model), mv.key,
+                 revision(ctx))
+    return defer("scorecards", key, paths, lambda: _bytes_of(make()), stage="plots")
+
+
+def defer_model_pages(ctx: BuildContext, model: ModelEntry, paths: list[str],
+                      make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
+    """A model's card pages and landing page."""
+    key = digest("pages", registry_settings(ctx), model_inputs(ctx, model), revision(ctx),
+                 ctx.build_date, registry_facts(ctx))
+    return defer("pages", key, paths, lambda: _bytes_of(make()), stage="render")

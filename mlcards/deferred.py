@@ -1,0 +1,236 @@
+"""Deferred outputs: files whose bytes are made after every producer ran, in a
+process pool and through the build cache.
+
+A producer that makes costly files (plots, PDFs, rendered pages) returns
+`defer(kind, key, paths, make)` instead of OutputFiles: the paths are known at
+once (so later producers can link to them), the bytes later. `resolve` (called
+by `site.produce`) then looks each bundle up in the cache by its key, makes the
+missing ones (forked worker processes when `--workers` > 1, otherwise here),
+stores them, and returns ordinary OutputFiles. Cached files are read from the
+cache folder only when their bytes are needed (`CachedFile`), so a build does
+not hold every figure in memory. Output does not depend on the cache or the
+number of workers: each bundle is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mlcards import timing
+from mlcards.cache import Cache, active_cache, digest, settings
+from mlcards.errors import MlcardsError
+from mlcards.outputs import OutputFile
+
+Make = Callable[[], Mapping[str, bytes]]
+STAGE_ORDER = ("plots", "render")
+
+
+@dataclass(eq=False)
+class Bundle:
+    """Files made together by one call (e.g. every plot of a version)."""
+
+    kind: str
+    key: str | None
+    paths: tuple[str, ...]
+    make: Make
+    stage: str = "plots"
+
+
+@dataclass(frozen=True)
+class DeferredFile(OutputFile):
+    """A file whose bytes its bundle makes during `resolve` (content is empty until then)."""
+
+    bundle: Bundle | None = None
+
+
+class CachedFile(OutputFile):
+    """A file whose bytes are a cache entry, read each time `content` is asked for."""
+
+    _cache: Cache
+    _blob: str
+
+    def __init__(self, path: str, cache: Cache, blob: str) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "_cache", cache)
+        object.__setattr__(self, "_blob", blob)
+
+    @property
+    def content(self) -> bytes:
+        data = self._cache.get("blob", self._blob)
+        if data is None:
+            raise MlcardsError(f"the build cache lost {self.path} ({self._cache.folder}); "
+                               "run the build again")
+        return data
+
+    def __repr__(self) -> str:
+        return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
+
+
+# --------------------------------------------------------------------------- producers
+
+
+def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequence[str]],
+          make: Make, *, stage: str = "plots") -> list[OutputFile]:
+    """The files of one bundle: from the cache when `key` is stored, else to be made.
+
+    `paths` (or a function giving them, called only on a cache miss) must name
+    exactly the files `make` returns. `key` must be a digest of everything the
+    bytes depend on (see mlcards.buildkeys); None means never cached.
+    """
+    cache = active_cache()
+    full_key = digest(kind, key) if key is not None else None
+    if cache is not None and full_key is not None:
+        manifest = cache.get_object("manifest", full_key)
+        if isinstance(manifest, dict):
+            timing.count(f"cached {kind}")
+            return [CachedFile(p, cache, blob) for p, blob in manifest.items()]
+    planned = tuple(paths() if callable(paths) else paths)
+    bundle = Bundle(kind, full_key, planned, make, stage)
+    return [DeferredFile(p, b"", bundle) for p in planned]
+
+
+# --------------------------------------------------------------------------- resolve
+
+
+def resolve(files: Iterable[OutputFile]) -> list[OutputFile]:
+    """Replace every DeferredFile by its bytes (made, stored in the cache)."""
+    files = list(files)
+    bundles: dict[int, Bundle] = {}
+    for f in files:
+        if isinstance(f, DeferredFile) and f.bundle is not None:
+            bundles.setdefault(id(f.bundle), f.bundle)
+    if not bundles:
+        return files
+    made: dict[str, OutputFile] = {}
+    jobs = list(bundles.values())
+    for stage_name in sorted({b.stage for b in jobs}, key=_stage_rank):
+        batch = [b for b in jobs if b.stage == stage_name]
+        with timing.stage(stage_name):
+            made.update(_make_all(batch))
+            timing.count(f"made {stage_name} bundles", len(batch))
+    return [made[f.path] if isinstance(f, DeferredFile) else f for f in files]
+
+
+def _stage_rank(name: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(name) if name in STAGE_ORDER else len(STAGE_ORDER), name)
+
+
+def _make_all(bundles: list[Bundle]) -> dict[str, OutputFile]:
+    workers = min(settings().workers, len(bundles))
+    if workers > 1 and _can_fork():
+        results = _pool_results(bundles, workers)
+    else:
+        results = [run_bundle(b) for b in bundles]
+    cache = active_cache()
+    out: dict[str, OutputFile] = {}
+    for result in results:
+        for path, value in result.items():
+            if isinstance(value, bytes):
+                out[path] = OutputFile(path, value)
+            elif cache is not None:
+                out[path] = CachedFile(path, cache, value)
+            else:
+                raise MlcardsError(f"internal error: no bytes for {path}")
+    return out
+
+
+Result = dict[str, "bytes | str"]
+"""path -> bytes, or -> the blob key under which the bytes were cached."""
+
+
+def run_bundle(bundle: Bundle) -> Result:
+    """Make a bundle's files, give pages a safe title, and store them when cacheable."""
+    from mlcards.titles import with_safe_title
+
+    made = _make(bundle)
+    if set(made) != set(bundle.paths):
+        extra = sorted(set(made) ^ set(bundle.paths))
+        raise MlcardsError(f"{bundle.kind}: planned and made files differ: {', '.join(extra)}")
+    files = {p: with_safe_title(OutputFile(p, made[p])).content for p in bundle.paths}
+    cache = active_cache()
+    if cache is None or bundle.key is None:
+        return dict(files)
+    manifest: dict[str, str] = {}
+    for path, data in files.items():
+        blob = digest(data)
+        cache.put("blob", blob, data)
+        manifest[path] = blob
+    cache.put_object("manifest", bundle.key, manifest)
+    return dict(manifest)
+
+
+def _make(bundle: Bundle) -> dict[str, bytes]:
+    """bundle.make(), with template errors reported like the producers' (site.py)."""
+    from mlcards.site import template_error
+
+    try:
+        return dict(bundle.make())
+    except MlcardsError:
+        raise
+    except Exception as exc:
+        message = template_error(exc)
+        if message is None:
+            raise  # a bug in Python code: keep the traceback
+        raise MlcardsError(message) from exc
+
+
+def is_deferred(out: OutputFile) -> bool:
+    """Whether a file's bytes are made later or live in the cache (pages among them
+    get their safe title when made, see run_bundle)."""
+    return isinstance(out, DeferredFile | CachedFile)
+
+
+# --------------------------------------------------------------------------- pool
+
+_JOBS: list[Bundle] = []
+"""The bundles of the running resolve; forked workers inherit them (no pickling of
+closures, registries or figures)."""
+
+
+def _can_fork() -> bool:
+    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _work(index: int) -> tuple[int, Result | None]:
+    """In a worker: make one bundle; None tells the parent to redo it (and raise)."""
+    try:
+        return index, run_bundle(_JOBS[index])
+    except Exception:
+        return index, None
+
+
+def _pool_results(bundles: list[Bundle], workers: int) -> list[Result]:
+    global _JOBS
+    _JOBS = bundles
+    results: list[Result | None] = [None] * len(bundles)
+    chunk = max(1, min(8, len(bundles) // (workers * 12)))
+    ctx = multiprocessing.get_context("fork")
+    try:
+        with ctx.Pool(workers, initializer=_worker_init) as pool:
+            for index, result in pool.imap_unordered(_work, range(len(bundles)), chunk):
+                results[index] = result
+            pool.close()
+            pool.join()
+    finally:
+        _JOBS = []
+    # a bundle that failed in a worker is made here again, so its error surfaces as usual
+    return [r if r is not None else run_bundle(b) for r, b in zip(results, bundles,
+                                                                    strict=True)]
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("MLCARDS_WORKER", "1")
+
+
+def pending(files: Iterable[Any]) -> int:
+    """How many files still wait for their bytes."""
+    return sum(isinstance(f, DeferredFile) for f in files)

@@ -19,7 +19,6 @@ from mlcards.evaluation import EvaluationReport
 from mlcards.metrics import Grouping, GroupStats
 from mlcards.plots.evaluation import PlotSpec, fmt, plan_plots
 
-
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 

@@ -19,6 +19,7 @@ from mlcards.metrics import METRICS, Curves, Grouping, GroupStats
 from mlcards.plots import OKABE_ITO, new_figure
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from mlcards.evaluation import EvaluationReport
@@ -73,7 +74,7 @@ def _value_range(metric: str, values: list[float]) -> tuple[float, float, list[f
     """Bars start at zero; the top is a round number above the largest value (at most 1
     for rates and AUC, so small rates are still told apart)."""
     finite = [v for v in values if math.isfinite(v)] or [1.0]
-    if metric in UNIT_METRICS and min(finite) >= 0:
+    if (metric in UNIT_METRICS or metric not in METRICS) and 0 <= min(finite) <= max(finite) <= 1:
         top = next(t for t in UNIT_TOPS if t >= max(finite) * 1.12 or t == 1.0)
         return 0.0, top, [float(t) for t in np.linspace(0.0, top, 6)]
     top, _ = nice_symmetric(max(max(finite), 0.0) * 1.1, 11)
@@ -83,7 +84,22 @@ def _value_range(metric: str, values: list[float]) -> tuple[float, float, list[f
 
 def _axis_label(report: EvaluationReport, metric: str) -> str:
     label = report.metric(metric).label
-    return f"{label} (0 to 1)" if metric in UNIT_METRICS else f"{label} (label units)"
+    if metric in UNIT_METRICS:
+        return f"{label} (0 to 1)"
+    return f"{label} (label units)" if metric in METRICS else label
+
+
+def _labels(ax: Axes, axis: str, positions: list[float], texts: list[str], size: float) -> None:
+    """Category labels as plain texts beside the axis: a Text each instead of a Tick
+    (five artists each), which is most of the cost of a small chart."""
+    if axis == "x":
+        for pos, text in zip(positions, texts, strict=True):
+            ax.annotate(text, (pos, 0.0), xycoords=ax.get_xaxis_transform(), xytext=(0, -4),
+                        textcoords="offset points", ha="center", va="top", fontsize=size)
+    else:
+        for pos, text in zip(positions, texts, strict=True):
+            ax.annotate(text, (0.0, pos), xycoords=ax.get_yaxis_transform(), xytext=(-4, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=size)
 
 
 # --------------------------------------------------------------------------- bars
@@ -124,9 +140,10 @@ def draw_bars(report: EvaluationReport, metric: str) -> Figure:
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(low, high)
     ax.set_yticks(ticks, [f"{t:.3g}" for t in ticks])
-    ax.set_xticks(x, [f"{short(g.slice[-1][1], 14)}\n{_count(g.n)}{' ⚠' if s else ''}"
-                      for (_, g), s in zip(groups, small, strict=True)], fontsize=8)
-    ax.tick_params(axis="x", length=0)
+    ax.set_xticks([])
+    _labels(ax, "x", x.tolist(), [f"{short(g.slice[-1][1], 14)}\n{_count(g.n)}"
+                                  f"{' ⚠' if s else ''}"
+                                  for (_, g), s in zip(groups, small, strict=True)], 8)
     for i, grouping in enumerate(single_groupings(report)):
         idx = [k for k, (j, _) in enumerate(groups) if j == i]
         ax.annotate(short(grouping.features[0], 30), ((idx[0] + idx[-1]) / 2, 0.0),
@@ -149,8 +166,10 @@ def draw_disparity(report: EvaluationReport, items: list[Disparity]) -> Figure:
     rows = [(d, g) for d in items for g in d.gaps]
     cis = {(d.features, gs.slice): gs.ci.get(metric) for d in items
            for gr in report.result.groupings if gr.features == d.features for gs in gr.groups}
-    fig = new_figure(7.0, 1.75 + 0.25 * len(rows))
-    _margins(fig, 2.5, 0.3, 0.75, 0.85)
+    labels = [short(f"{g.label} ({_count(g.n)})", 52) for _, g in rows]
+    left = min(3.2, 0.3 + 0.056 * max(len(t) for t in labels))   # 7 pt DejaVu Sans
+    fig = new_figure(4.7 + left, 1.75 + 0.25 * len(rows))
+    _margins(fig, left, 0.3, 0.75, 0.85)
     ax = fig.add_subplot()
     y = np.arange(len(rows), dtype=np.float64)[::-1]
     extent = max([abs(g.to_overall) for _, g in rows if math.isfinite(g.to_overall)]
@@ -182,9 +201,8 @@ def draw_disparity(report: EvaluationReport, items: list[Disparity]) -> Figure:
         ax.hlines(cuts, -half, half, colors=GRID, linewidth=0.6)
     ax.set_yticks([])
     label_at = ax.get_yaxis_transform()
-    for k, (_, g) in enumerate(rows):   # plain texts: far cheaper than tick objects
-        ax.text(-0.015, y[k], short(f"{g.label} ({_count(g.n)})", 44), fontsize=7,
-                ha="right", va="center", transform=label_at)
+    for k, text in enumerate(labels):   # plain texts: far cheaper than tick objects
+        ax.text(-0.015, y[k], text, fontsize=7, ha="right", va="center", transform=label_at)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(-half, half)
     ax.set_xticks(ticks, [("+" if t > 0 else "") + fmt(t, 3).rstrip("0").rstrip(".")
@@ -240,11 +258,13 @@ def draw_heatmap(report: EvaluationReport, grouping: Grouping, metric: str) -> F
                 ha="center", va="center", fontsize=7,
                 color="white" if math.isfinite(gap) and abs(gap) > 0.6 * half else "black",
                 fontweight="bold" if over else "normal")
-    ax.set_xticks(range(len(cols)), [short(c, 14) for c in cols])
-    ax.set_yticks(range(len(rows)), [short(r, 16) for r in rows])
-    ax.tick_params(length=0)
-    ax.set_xlabel(short(fb, 40))
-    ax.set_ylabel(short(fa, 40))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _labels(ax, "x", list(range(len(cols))), [short(c, 14) for c in cols], 9)
+    _labels(ax, "y", list(range(len(rows))), [short(r, 16) for r in rows], 9)
+    row_labels = max(len(short(r, 16)) for r in rows)
+    ax.set_xlabel(short(fb, 40), labelpad=16)
+    ax.set_ylabel(short(fa, 40), labelpad=8 + 5.5 * row_labels)  # clear of the row labels
     bar = fig.colorbar(image, ax=ax, fraction=0.1, pad=0.05)
     bar.set_ticks(ticks, labels=[("+" if t > 0 else "") + fmt(t, 3) for t in ticks])
     limit = "" if tau is None else f"; limit τ = ±{fmt(tau, 2)}"

@@ -13,6 +13,7 @@ concurrent builds can share a folder; an unreadable entry counts as a miss.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib.metadata
 import os
@@ -199,3 +200,28 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--workers, --cache-dir and --no-cache for commands that load or build."""
+    parser.add_argument("--workers", type=int, metavar="N", default=None,
+                        help="processes for plots, PDFs, pages and YAML parsing "
+                             "(default: one per CPU core)")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help=f"build cache folder, e.g. one CI restores between runs "
+                             f"(default: REGISTRY/{CACHE_DIR})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the build cache")
+
+
+def from_arguments(args: argparse.Namespace, registry_root: Path) -> tuple[Cache | None, int]:
+    """(cache, workers) as the command line asked."""
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        from mlcards.errors import MlcardsError
+
+        raise MlcardsError(f"--workers: expected a number of processes >= 1, got {workers}")
+    return cache_for(registry_root, args.cache_dir, not args.no_cache), workers

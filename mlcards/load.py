@@ -120,7 +120,9 @@ def load_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedYaml
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlError(Problem(name, line, 1, "", "file is not valid UTF-8 text")) from exc
-    return parse_yaml(text, path)
+    from mlcards.parsecache import cached_parse  # unchanged files skip parsing (build cache)
+
+    return cached_parse(text, path)
 
 
 def parse_yaml(text: str, path: Path) -> LoadedYaml:

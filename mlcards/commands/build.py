@@ -30,6 +30,12 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--build-date", metavar="YYYY-MM-DD",
                    help="date recorded in the sitemap (default: the newest card date)")
     p.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
+    p.add_argument("--timings", action="store_true",
+                   help="print seconds and peak memory of each stage at the end")
+    p.add_argument("--timings-json", type=Path, metavar="FILE", help=argparse.SUPPRESS)
+    from mlcards.cache import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -78,5 +84,19 @@ def run(args: argparse.Namespace) -> int:
         strict=args.strict, docs_only=args.docs_only, revision=args.revision,
         build_date=parse_build_date(args.build_date) if args.build_date else None,
         progress=progress)
-    build_site(args.registry, args.output, options)
+    from mlcards import timing
+    from mlcards.cache import configured, from_arguments
+    from mlcards.parsecache import prefetch
+
+    cache, workers = from_arguments(args, args.registry)
+    recorder = timing.Recorder()
+    with configured(cache, workers), timing.recording(recorder):
+        with timing.stage("load"):
+            prefetch(args.registry)
+        build_site(args.registry, args.output, options)
+    if args.timings:
+        print(recorder.table(), file=sys.stderr)
+    if args.timings_json:
+        with args.timings_json.open("w", encoding="utf-8") as fh:
+            timing.write_json(recorder, fh)
     return 0

@@ -22,6 +22,9 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--strict", action="store_true",
                    help="also reject placeholder text (TODO, 'More information needed') "
                         "in required sections")
+    from mlcards.cache import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -54,8 +57,13 @@ def run(args: argparse.Namespace) -> int:
     if outside:
         print(format_problems(outside), file=sys.stderr)
     status = 1 if outside else 0
+    from mlcards.cache import configured, from_arguments
+    from mlcards.parsecache import prefetch
+
     for root in roots:
-        status = max(status, validate_one(root, args.strict))
+        with configured(*from_arguments(args, root)):
+            prefetch(root)
+            status = max(status, validate_one(root, args.strict))
     return status
 
 

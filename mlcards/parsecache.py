@@ -1,0 +1,112 @@
+"""Parsed YAML from the build cache, and parsing many files at once on every core.
+
+Parsing is the costly part of loading (PyYAML builds Python objects node by
+node, even with the C parser); pydantic validation is cheap. So `cached_parse`
+keeps each file's parsed data and its load-time problems under the SHA-256 of
+its text, its displayed name and mlcards' code key, and a warm `mlcards
+validate` or build parses only the files that changed. `prefetch` parses the
+files a registry will load in worker processes first (cold runs).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlcards.cache import Cache, active_cache, code_key, digest, settings
+from mlcards.errors import display_path
+from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
+
+KIND = "yaml"
+_PARSED: dict[str, bytes] = {}
+"""Entries parsed by `prefetch` when no cache folder is in use: key -> pickled entry."""
+
+
+def _key(text: str, name: str) -> str:
+    return digest(code_key(), KIND, name, text.encode("utf-8"))
+
+
+def _entry(doc: LoadedYaml) -> bytes:
+    return pickle.dumps((doc.data, doc.problems), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def cached_parse(text: str, path: Path) -> LoadedYaml:
+    """parse_yaml(text, path), from the cache when this exact text was parsed before."""
+    cache = active_cache()
+    if cache is None and not _PARSED:
+        return parse_yaml(text, path)
+    key = _key(text, display_path(path))
+    stored = _PARSED.pop(key, None)
+    if stored is None and cache is not None:
+        stored = cache.get(KIND, key)
+    if stored is not None:
+        try:
+            data, problems = pickle.loads(stored)
+        except Exception:  # an unreadable entry is parsed again
+            pass
+        else:
+            return LoadedYaml(path, data, text, list(problems))
+    doc = parse_yaml(text, path)
+    if cache is not None:
+        cache.put(KIND, key, _entry(doc))
+    return doc
+
+
+# --------------------------------------------------------------------------- prefetch
+
+
+def registry_files(root: Path) -> list[Path]:
+    """The YAML files a registry load reads (config and every version's files)."""
+    return [root / "mlcards.yaml", *sorted(root.glob("models/*/*/*.yaml"))]
+
+
+def _parse_one(path: Path) -> tuple[str, bytes] | None:
+    """In a worker: parse one file (load_yaml_file stores it in the cache folder, if
+    any); without a cache folder, return (key, entry) for the parent to keep."""
+    try:
+        doc = load_yaml_file(path)
+    except (YamlError, OSError, RecursionError):
+        return None  # loading it again in the parent reports the problem
+    return None if active_cache() is not None else (_key(doc.text, doc.name), _entry(doc))
+
+
+def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
+    if cache is None:
+        return paths
+    out = []
+    for path in paths:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not (cache.folder / KIND / (key := _key(text, display_path(path)))[:2] / key).is_file():
+            out.append(path)
+    return out
+
+
+def prefetch(root: Path, workers: int | None = None) -> int:
+    """Parse the registry's uncached files in `workers` processes; return how many."""
+    workers = settings().workers if workers is None else workers
+    cache = active_cache()
+    if workers <= 1 or sys.platform == "win32" or not root.is_dir():
+        return 0
+    todo = _missing(registry_files(root), cache)
+    if len(todo) < 4 * workers:
+        return 0  # not worth starting processes
+    chunk = max(1, min(64, len(todo) // (workers * 8)))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        results: list[Any] = pool.map(_parse_one, todo, chunk)
+    for result in results:
+        if result is None:
+            continue
+        key, entry = result
+        _PARSED[key] = entry
+    return len(todo)
+
+
+def forget() -> None:
+    """Drop prefetched entries not used by a load (e.g. after an error)."""
+    _PARSED.clear()

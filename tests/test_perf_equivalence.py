@@ -1,0 +1,186 @@
+"""Cached, uncached and parallel builds give byte-identical output, and the build
+cache misses when an input, a template or mlcards itself changes."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from cli_result import CliResult
+
+import mlcards
+from mlcards.cache import Cache, configured
+from mlcards.parsecache import cached_parse
+from mlcards.render import builtin_templates_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_registry import make_registry  # noqa: E402
+
+Run = Callable[..., CliResult]
+
+
+def small_registry(root: Path, models: int = 2) -> Path:
+    """A benchmark registry cut to one metric (fewer plots: a fast test)."""
+    make_registry(root, models, 2, seed=3)
+    for path in root.glob("models/*/*/evaluation.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        keep = {"accuracy"}
+        doc["metrics"] = [m for m in doc["metrics"] if m["name"] in keep]
+        doc["results"] = [r for r in doc["results"] if r["metric"] in keep]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    for model in root.glob("models/*"):  # a model keeps its task and tags across versions
+        first = yaml.safe_load((model / "1.0.0" / "card.yaml").read_text(encoding="utf-8"))
+        for card in model.glob("*/card.yaml"):
+            doc = yaml.safe_load(card.read_text(encoding="utf-8"))
+            doc["tags"] = first["tags"]
+            doc["model_details"]["task"] = first["model_details"]["task"]
+            card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return root
+
+
+def hashes(site: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file of a build (the build marker aside)."""
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file() and p.name != ".mlcards-build"}
+
+
+def build(run_cli: Run, registry: Path, out: Path, *args: str | Path) -> dict[str, str]:
+    result = run_cli("build", registry, "-o", out, "-q", *args)
+    assert result.code == 0, result.err
+    return hashes(out)
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    return small_registry(tmp_path / "registry")
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return small_registry(tmp_path / "registry", models=1)
+
+
+def test_cache_and_workers_do_not_change_output(registry: Path, tmp_path: Path,
+                                                run_cli: Run) -> None:
+    cache = tmp_path / "cache"
+    plain = build(run_cli, registry, tmp_path / "a", "--docs-only", "--no-cache",
+                  "--workers", "1")
+    parallel = build(run_cli, registry, tmp_path / "b", "--docs-only", "--no-cache",
+                     "--workers", "2")
+    cold = build(run_cli, registry, tmp_path / "c", "--docs-only", "--cache-dir", cache,
+                 "--workers", "1")
+    assert any((cache / "manifest").rglob("*")), "the cold build stored nothing"
+    warm = build(run_cli, registry, tmp_path / "d", "--docs-only", "--cache-dir", cache,
+                 "--workers", "2")
+    assert len(plain) > 30 and any(p.endswith(".svg") for p in plain)
+    assert any(p.endswith("scorecard.pdf") for p in plain)
+    assert parallel == plain
+    assert cold == plain
+    assert warm == plain
+
+
+def test_full_build_with_warm_cache_matches_uncached(registry: Path, tmp_path: Path,
+                                                     run_cli: Run) -> None:
+    cache = tmp_path / "cache"
+    build(run_cli, registry, tmp_path / "warmup", "--docs-only", "--cache-dir", cache)
+    uncached = build(run_cli, registry, tmp_path / "a", "--no-cache", "--workers", "1")
+    cached = build(run_cli, registry, tmp_path / "b", "--cache-dir", cache, "--workers", "2")
+    assert any(p.endswith("index.html") for p in uncached)
+    assert cached == uncached
+
+
+def test_default_cache_folder_is_in_the_registry_and_ignored_by_git(
+        registry: Path, tmp_path: Path, run_cli: Run) -> None:
+    run_cli("validate", registry)
+    folder = registry / ".mlcards-cache"
+    assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert any((folder / "yaml").rglob("*"))
+    result = run_cli("validate", registry, "--no-cache")
+    assert result.code == 0
+
+
+def _change_value(path: Path) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["results"][0]["value"] = round(1 - doc["results"][0]["value"], 4)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+def test_cache_misses_when_an_input_changes(registry: Path, tmp_path: Path,
+                                            run_cli: Run) -> None:
+    cache = tmp_path / "cache"
+    before = build(run_cli, registry, tmp_path / "a", "--docs-only", "--cache-dir", cache)
+    changed = sorted(registry.glob("models/*/*/evaluation.yaml"))[0]
+    _change_value(changed)
+    cached = build(run_cli, registry, tmp_path / "b", "--docs-only", "--cache-dir", cache)
+    uncached = build(run_cli, registry, tmp_path / "c", "--docs-only", "--no-cache")
+    assert cached == uncached
+    model, version = changed.parent.parent.name, changed.parent.name
+    differ = {p for p in before if before[p] != cached.get(p)}
+    assert f"docs/models/{model}/{version}/plots/bars-accuracy.svg" in differ
+    assert f"docs/models/{model}/{version}/index.md" in differ
+    other = "model-0001" if model != "model-0001" else "model-0000"
+    assert not any(f"/{other}/" in p and "/plots/" in p for p in differ)
+
+
+def test_cache_misses_when_a_template_changes(tiny: Path, tmp_path: Path,
+                                              run_cli: Run) -> None:
+    builtin = builtin_templates_dir() / "partials" / "about_card.md.j2"
+    override = tiny / "templates" / "partials"
+    override.mkdir(parents=True)
+    config = tiny / "mlcards.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "templates: templates\n",
+                      encoding="utf-8")
+    (override / "about_card.md.j2").write_text(builtin.read_text(encoding="utf-8")
+                                               + "\nmarker-one\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = tmp_path / "a"
+    build(run_cli, tiny, first, "--docs-only", "--cache-dir", cache)
+    page = Path("docs/models/model-0000/1.0.0/index.md")
+    assert "marker-one" in (first / page).read_text(encoding="utf-8")
+    (override / "about_card.md.j2").write_text(builtin.read_text(encoding="utf-8")
+                                               + "\nmarker-two\n", encoding="utf-8")
+    second = tmp_path / "b"
+    cached = build(run_cli, tiny, second, "--docs-only", "--cache-dir", cache)
+    assert "marker-two" in (second / page).read_text(encoding="utf-8")
+    assert cached == build(run_cli, tiny, tmp_path / "c", "--docs-only", "--no-cache")
+
+
+def test_cache_misses_when_mlcards_version_changes(tiny: Path, tmp_path: Path,
+                                                   run_cli: Run,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    scorecard = Path("docs/models/model-0000/1.0.0/scorecard.json")
+    build(run_cli, tiny, tmp_path / "a", "--docs-only", "--cache-dir", cache)
+    assert f'"mlcards_version": "{mlcards.__version__}"' in (
+        tmp_path / "a" / scorecard).read_text(encoding="utf-8")
+    monkeypatch.setattr(mlcards, "__version__", "99.0.0")
+    monkeypatch.setattr("mlcards.provenance.__version__", "99.0.0", raising=False)
+    build(run_cli, tiny, tmp_path / "b", "--docs-only", "--cache-dir", cache)
+    assert '"mlcards_version": "99.0.0"' in (tmp_path / "b" / scorecard).read_text(
+        encoding="utf-8")
+
+
+def test_parse_cache_keeps_problems_and_skips_parsing(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "card.yaml"
+    text = "a: 1\na: 2\nb: [x, y]\n"
+    cache = Cache(tmp_path / "cache")
+    with configured(cache, 1):
+        first = cached_parse(text, path)
+        monkeypatch.setattr("mlcards.parsecache.parse_yaml", _fail)
+        second = cached_parse(text, path)
+        changed = text.replace("x", "z")
+        with pytest.raises(AssertionError, match="parsed again"):
+            cached_parse(changed, path)
+    assert second.data == first.data == {"a": 1, "b": ["x", "y"]}
+    assert second.problems == first.problems and "duplicate key" in first.problems[0].message
+
+
+def _fail(text: str, path: Path) -> None:
+    raise AssertionError("parsed again")

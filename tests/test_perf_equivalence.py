@@ -184,3 +184,21 @@ def test_parse_cache_keeps_problems_and_skips_parsing(tmp_path: Path,
 
 def _fail(text: str, path: Path) -> None:
     raise AssertionError("parsed again")
+
+
+def test_shared_text_metrics_give_the_same_figures() -> None:
+    from mlcards.plots import new_figure, pdf_bytes, svg_bytes, textcache
+
+    def figure() -> bytes:
+        fig = new_figure(3, 2)
+        ax = fig.add_subplot()
+        ax.set_title("Accuracy by group — région ☂")
+        ax.set_xticks([0, 1], ["north", "n=1,250"])
+        return svg_bytes(fig) + pdf_bytes(fig)
+
+    textcache._METRICS.clear()
+    first = figure()  # measured with FreeType
+    assert any("north" in key for key in textcache._METRICS)
+    again = figure()  # measured from the shared metrics
+    textcache._METRICS.clear()
+    assert again == first == figure()

@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.style
 from matplotlib.figure import Figure
 
+from mlcards.plots import textcache
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
              "#F0E442", "#000000")
 """Colour-blind-safe palette (Okabe & Ito, 2008)."""
@@ -37,6 +39,7 @@ STYLE: dict[str, Any] = {
     "figure.dpi": 100,
 }
 matplotlib.style.use(STYLE)  # pyplot is never imported: figures are plain Figure objects
+textcache.install()  # measure each distinct text once per process, not once per figure
 
 _NO_DATES: dict[str, Any] = {"Date": None, "Creator": None}
 _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")

@@ -115,11 +115,7 @@ def readiness_minimum(cc: CheckContext) -> Iterator[Finding]:
 def load_rules() -> list[Rule]:
     """Every registered rule, after importing the optional rule modules."""
     for name in RULE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
     return list(RULES)
 
 

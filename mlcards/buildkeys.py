@@ -123,7 +123,7 @@ def registry_facts(ctx: BuildContext) -> str:
         facts = {
             "as_of": as_of(ctx).isoformat(),
             "tag_anchors": tag_anchors(ctx),
-            "completeness": _registry_pct(ctx),
+            "completeness": _completeness(ctx, _registry_pct),
             "models": [(m.id, m.latest.version, m.latest.card.model_details.name,
                         m.latest.card.status) for m in reg.models],
             "produced": sorted(p for p in ctx.produced if not p.startswith("models/")),
@@ -131,6 +131,24 @@ def registry_facts(ctx: BuildContext) -> str:
         return digest(json.dumps(facts, sort_keys=True, default=str))
 
     return _memo(ctx, "facts", "", make)
+
+
+def _completeness(ctx: BuildContext, compute: Callable[[BuildContext], Any]) -> Any:
+    """The checklist's registry completeness, kept in the cache under the inputs of every
+    model's newest version (it needs their evaluation reports, which a warm build
+    would otherwise have to load)."""
+    cache = active_cache()
+    if cache is None:
+        return compute(ctx)
+    reg = ctx.registry
+    key = digest("completeness", registry_settings(ctx),
+                 [(m.id, version_inputs(ctx, m.latest)) for m in reg.models])
+    stored = cache.get_object("facts", key)
+    if isinstance(stored, tuple) and len(stored) == 1:
+        return stored[0]
+    value = compute(ctx)
+    cache.put_object("facts", key, (value,))
+    return value
 
 
 # --------------------------------------------------------------------------- ctx.cached

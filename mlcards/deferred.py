@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlcards import timing
@@ -69,6 +71,27 @@ class CachedFile(OutputFile):
 
     def __repr__(self) -> str:
         return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
+
+    def copy_to(self, target: str) -> None:
+        """Write the bytes to `target` without holding them in Python."""
+        try:
+            shutil.copyfile(self._cache.location("blob", self._blob), target)
+        except FileNotFoundError:
+            target_path = Path(target)
+            target_path.write_bytes(self.content)  # raises the "cache lost" error
+
+
+def write_output(out: OutputFile, target: Path, folders: set[str]) -> None:
+    """Write one produced file (`folders`: parent folders made so far, to skip mkdir)."""
+    parent = os.path.dirname(target)
+    if parent not in folders:
+        os.makedirs(parent, exist_ok=True)
+        folders.add(parent)
+    if isinstance(out, CachedFile):
+        out.copy_to(os.fspath(target))
+    else:
+        with open(target, "wb") as fh:
+            fh.write(out.content)
 
 
 # --------------------------------------------------------------------------- producers

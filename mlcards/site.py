@@ -27,7 +27,7 @@ import jinja2
 
 from mlcards import timing
 from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext
-from mlcards.deferred import is_deferred, resolve
+from mlcards.deferred import is_deferred, resolve, write_output
 from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render import make_environment
@@ -217,10 +217,9 @@ def write_tree(files: list[OutputFile], config_text: str, root: Path) -> None:
     """root/mkdocs.yml and root/docs/<path> for every produced file."""
     docs = root / "docs"
     with timing.stage("write"):
+        folders: set[str] = set()
         for out in files:
-            target = docs / out.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(out.content)
+            write_output(out, docs / out.path, folders)  # cached files: copied, not read
         (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
 
 

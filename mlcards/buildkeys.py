@@ -5,9 +5,10 @@ Keys, from narrow to wide (each also holds `cache.code_key()`):
 
 - version inputs: the version's YAML files, its predictions CSV and evidence files;
 - evaluation report: evaluation.yaml, predictions, the policy;
-- scorecard: the version's inputs, the rubrics, the source revision;
-- scorecard files (page, JSON, CSV, PDF, chart): every version of the model
-  (the page compares with the previous assessment), registry settings, revision;
+- scorecard: the version's card, readiness and evidence files, the rubrics, the
+  source revision;
+- scorecard files (page, JSON, CSV, PDF, chart): the same for this version and the
+  earlier ones (the page compares with the previous assessment);
 - model pages: every version of the model, registry settings, revision, build
   date, and `registry_facts`: what a card page shows about the rest of the
   registry. A card fragment that reads other models must add what it reads there.
@@ -59,6 +60,20 @@ def version_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
     return _memo(ctx, "version", mv.key, make)
 
 
+def readiness_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
+    """Digest of what a version's scorecard is made from: card, readiness, evidence (not
+    its evaluation: a changed result does not redraw the scorecard PDF)."""
+    def make() -> str:
+        files = sorted((k, s.sha256) for k, s in mv.files.items() if k != "evaluation")
+        evidence = [] if mv.readiness is None else sorted(
+            (test_id, e.path, file_sha256((mv.folder / e.path).resolve()))
+            for test_id, t in mv.readiness.tests.items() for e in t.evidence
+            if e.path is not None)
+        return digest(mv.key, files, evidence)
+
+    return _memo(ctx, "readiness", mv.key, make)
+
+
 def predictions_sha(mv: ModelVersion) -> str | None:
     ev = mv.evaluation
     if ev is None or ev.predictions is None:
@@ -108,7 +123,7 @@ def evaluation_key(ctx: BuildContext, mv: ModelVersion) -> str:
 
 
 def scorecard_key(ctx: BuildContext, mv: ModelVersion) -> str:
-    return digest("scorecard", registry_settings(ctx), version_inputs(ctx, mv),
+    return digest("scorecard", registry_settings(ctx), readiness_inputs(ctx, mv),
                   revision(ctx))
 
 
@@ -200,8 +215,9 @@ def defer_scorecard(ctx: BuildContext, mv: ModelVersion, paths: list[str],
         return []
     model = ctx.registry.model(mv.model_id)
     assert model is not None
-    key = digest("scorecard-files", registry_settings(ctx), model_inputs(ctx, model), mv.key,
-                 revision(ctx))
+    upto = model.versions[: model.versions.index(mv) + 1]  # the page compares with earlier ones
+    key = digest("scorecard-files", registry_settings(ctx), mv.key, revision(ctx),
+                 [readiness_inputs(ctx, v) for v in upto])
     return defer("scorecards", key, paths, lambda: _bytes_of(make()), stage="plots")
 
 

@@ -180,7 +180,8 @@ def table(data: dict[str, Any], args: argparse.Namespace) -> str:
     lines.append(f"mlcards validate: cold (--no-cache) {median(data['validate_cold']):.2f} s, "
                  f"warm {median(data['validate_warm']):.2f} s")
     html, md = data["page_bytes"]
-    lines.append(f"card page models/model-0000/1.0.0: {html:,} bytes HTML, {md:,} bytes Markdown")
+    docs = f", {md:,} bytes Markdown" if md else ""
+    lines.append(f"card page models/model-0000/1.0.0: {html:,} bytes HTML{docs}")
     return "\n".join(lines)
 
 

@@ -32,7 +32,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
     p.add_argument("--timings", action="store_true",
                    help="print seconds and peak memory of each stage at the end")
-    p.add_argument("--timings-json", type=Path, metavar="FILE", help=argparse.SUPPRESS)
+    p.add_argument("--timings-json", type=Path, metavar="FILE",
+                   help="write the same measurements as JSON to FILE (benchmarks/)")
     from mlcards.cache import add_arguments
 
     add_arguments(p)

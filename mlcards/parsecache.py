@@ -21,6 +21,8 @@ from mlcards.errors import display_path
 from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 
 KIND = "yaml"
+SAMPLE = 64
+"""Files checked before deciding whether a prefetch is worth a full scan."""
 _PARSED: dict[str, bytes] = {}
 """Entries parsed by `prefetch` when no cache folder is in use: key -> pickled entry."""
 
@@ -93,7 +95,11 @@ def prefetch(root: Path, workers: int | None = None) -> int:
     cache = active_cache()
     if workers <= 1 or sys.platform == "win32" or not root.is_dir():
         return 0
-    todo = _missing(registry_files(root), cache)
+    files = registry_files(root)
+    sample = files[:: max(1, len(files) // SAMPLE)]
+    if cache is not None and not _missing(sample, cache):
+        return 0  # a warm cache: the few changed files are parsed during the load
+    todo = _missing(files, cache)
     if len(todo) < 4 * workers:
         return 0  # not worth starting processes
     chunk = max(1, min(64, len(todo) // (workers * 8)))

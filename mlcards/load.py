@@ -8,13 +8,14 @@ check for duplicate keys, which PyYAML itself silently accepts.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlcards.errors import Problem, display_path
+from mlcards.errors import InvalidInput, Problem, display_path
 
 try:  # the C parser is ~10x faster; fall back silently when libyaml is absent
     from yaml import CSafeLoader as SafeLoader
@@ -346,3 +347,17 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     """' (did you mean "x"?)' for a close match, else ''."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def parse_json_object(text: str, name: str, what: str) -> dict[str, Any]:
+    """A JSON object parsed from `text` (read from file `name`); InvalidInput located
+    at the syntax error, or naming `what` was expected when the top level is no object."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([Problem(name, exc.lineno, exc.colno, "",
+                                    f"not valid JSON: {exc.msg}")]) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem(name, 1, 1, "", f"expected a JSON object ({what}) at the "
+                                    f"top level, got {type(data).__name__}")])
+    return data

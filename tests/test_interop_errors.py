@@ -114,7 +114,7 @@ def test_bad_eval_results_reported_with_front_matter(
 def test_truncated_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = fails(tmp_path, capsys, "mct", "model_card.json",
                 '{\n  "model_details": {\n    "name": "x",\n    "owners": [\n')
-    assert "model_card.json:5:1: (file): invalid JSON: Expecting value" in err
+    assert "model_card.json:5:1: (file): not valid JSON: Expecting value" in err
 
 
 def test_wrong_types_in_mct_card(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,6 @@ matches and what differs; exit 0 only when everything matches.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from mlcards.commands import Subparsers, add_command
-from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
+from mlcards.errors import InvalidInput, MlcardsError, display_path
+from mlcards.load import parse_json_object
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,7 @@ def read_scorecard(path: Path) -> tuple[dict[str, Any], Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MlcardsError(f"{name}:1:1: cannot read the scorecard: {exc}") from exc
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([Problem(name, exc.lineno, exc.colno, "",
-                                    f"not valid JSON: {exc.msg}")]) from exc
-    if not isinstance(raw, dict):
-        raise InvalidInput([Problem(name, 1, 1, "", "expected a JSON object (a scorecard)")])
+    raw = parse_json_object(text, name, "a scorecard")
     try:
         return raw, Scorecard.model_validate(raw)
     except ValidationError as exc:

@@ -32,7 +32,7 @@ from mlcards.interop.common import (
 )
 from mlcards.interop.hf_eval import parse_value
 from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric
-from mlcards.load import LoadedYaml, PathKey
+from mlcards.load import LoadedYaml, PathKey, parse_json_object
 from mlcards.validate import validate_document
 
 TRAIN = re.compile(r"train", re.IGNORECASE)
@@ -46,14 +46,7 @@ def import_mct(path: Path, opts: Options) -> ImportResult:
     """Read a model_card.json into an ImportResult."""
     source = display_path(path)
     text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([Problem(source, exc.lineno, exc.colno, "",
-                                    f"invalid JSON: {exc.msg}")]) from exc
-    if not isinstance(data, dict):
-        raise InvalidInput([Problem(source, 1, 1, "", "expected a JSON object (a Model Card "
-                                    f"Toolkit card) at the top level, got {type(data).__name__}")])
+    data = parse_json_object(text, source, "a Model Card Toolkit card")
     doc = _positions(text, path, data)
     problems: list[Problem] = []
     mct = validate_document(doc, MctCard, problems)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,26 +71,31 @@ class CachedFile(OutputFile):
     def __repr__(self) -> str:
         return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
 
-    def copy_to(self, target: str) -> None:
-        """Write the bytes to `target` without holding them in Python."""
+    def link_to(self, target: str) -> bool:
+        """Hard-link the cache entry at `target`; False when links are not possible."""
         try:
-            shutil.copyfile(self._cache.location("blob", self._blob), target)
-        except FileNotFoundError:
-            target_path = Path(target)
-            target_path.write_bytes(self.content)  # raises the "cache lost" error
+            os.link(self._cache.location("blob", self._blob), target)
+        except OSError:
+            return False
+        return True
 
 
-def write_output(out: OutputFile, target: Path, folders: set[str]) -> None:
-    """Write one produced file (`folders`: parent folders made so far, to skip mkdir)."""
+def write_output(out: OutputFile, target: Path, folders: set[str], *,
+                 link: bool = False) -> None:
+    """Write one produced file (`folders`: parent folders made so far, to skip mkdir).
+
+    `link=True` hard-links cached files instead of copying them: only for a docs
+    tree that is read and thrown away (MkDocs' input), never for one handed to
+    the user, whose edits would then change the cache entry.
+    """
     parent = os.path.dirname(target)
     if parent not in folders:
         os.makedirs(parent, exist_ok=True)
         folders.add(parent)
-    if isinstance(out, CachedFile):
-        out.copy_to(os.fspath(target))
-    else:
-        with open(target, "wb") as fh:
-            fh.write(out.content)
+    if link and isinstance(out, CachedFile) and out.link_to(os.fspath(target)):
+        return
+    with open(target, "wb") as fh:
+        fh.write(out.content)
 
 
 # --------------------------------------------------------------------------- producers

@@ -107,20 +107,21 @@ class YamlError(Exception):
 
 def load_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedYaml:
     """Read and parse one YAML file; raise YamlError with a located Problem."""
-    name = display_path(path)
-    try:
+    try:  # display_path resolves symlinks: only worth it when there is a problem to name
         size = path.stat().st_size
     except OSError as exc:
-        raise YamlError(Problem(name, 1, 1, "", f"cannot read file: {exc.strerror}")) from exc
+        raise YamlError(Problem(display_path(path), 1, 1, "",
+                                f"cannot read file: {exc.strerror}")) from exc
     if size > max_bytes:
-        raise YamlError(Problem(name, 1, 1, "",
+        raise YamlError(Problem(display_path(path), 1, 1, "",
                                 f"file is {size} bytes; the limit is {max_bytes} bytes"))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise YamlError(Problem(name, line, 1, "", "file is not valid UTF-8 text")) from exc
+        raise YamlError(Problem(display_path(path), line, 1, "",
+                                "file is not valid UTF-8 text")) from exc
     from mlcards.parsecache import cached_parse  # unchanged files skip parsing (build cache)
 
     return cached_parse(text, path)

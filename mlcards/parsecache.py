@@ -11,13 +11,13 @@ files a registry will load in worker processes first (cold runs).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
 
 from mlcards.cache import Cache, active_cache, code_key, digest, settings
-from mlcards.errors import display_path
 from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 
 KIND = "yaml"
@@ -27,8 +27,10 @@ _PARSED: dict[str, bytes] = {}
 """Entries parsed by `prefetch` when no cache folder is in use: key -> pickled entry."""
 
 
-def _key(text: str, name: str) -> str:
-    return digest(code_key(), KIND, name, text.encode("utf-8"))
+def _key(text: str, path: Path) -> str:
+    """Problems name the file as display_path shows it (relative to the working
+    folder), so the key holds the file's absolute path and the working folder."""
+    return digest(code_key(), KIND, os.path.abspath(path), os.getcwd(), text.encode("utf-8"))
 
 
 def _entry(doc: LoadedYaml) -> bytes:
@@ -40,7 +42,7 @@ def cached_parse(text: str, path: Path) -> LoadedYaml:
     cache = active_cache()
     if cache is None and not _PARSED:
         return parse_yaml(text, path)
-    key = _key(text, display_path(path))
+    key = _key(text, path)
     stored = _PARSED.pop(key, None)
     if stored is None and cache is not None:
         stored = cache.get(KIND, key)
@@ -72,7 +74,7 @@ def _parse_one(path: Path) -> tuple[str, bytes] | None:
         doc = load_yaml_file(path)
     except (YamlError, OSError, RecursionError):
         return None  # loading it again in the parent reports the problem
-    return None if active_cache() is not None else (_key(doc.text, doc.name), _entry(doc))
+    return None if active_cache() is not None else (_key(doc.text, path), _entry(doc))
 
 
 def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
@@ -84,7 +86,7 @@ def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if not (cache.folder / KIND / (key := _key(text, display_path(path)))[:2] / key).is_file():
+        if not os.path.isfile(cache.location(KIND, _key(text, path))):
             out.append(path)
     return out
 

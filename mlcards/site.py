@@ -213,13 +213,15 @@ def count_kinds(files: dict[str, OutputFile] | list[OutputFile]) -> tuple[int, i
 # --------------------------------------------------------------------------- write
 
 
-def write_tree(files: list[OutputFile], config_text: str, root: Path) -> None:
-    """root/mkdocs.yml and root/docs/<path> for every produced file."""
+def write_tree(files: list[OutputFile], config_text: str, root: Path, *,
+               link: bool = False) -> None:
+    """root/mkdocs.yml and root/docs/<path> for every produced file (`link`: a
+    temporary tree for MkDocs may hard-link cached files, see deferred.write_output)."""
     docs = root / "docs"
     with timing.stage("write"):
         folders: set[str] = set()
         for out in files:
-            write_output(out, docs / out.path, folders)  # cached files: copied, not read
+            write_output(out, docs / out.path, folders, link=link)
         (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
 
 
@@ -250,13 +252,15 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
             write_tree(files, config_text, staged)
         else:
             with tempfile.TemporaryDirectory(prefix="mlcards-docs-") as work:
-                write_tree(files, config_text, Path(work))
+                write_tree(files, config_text, Path(work), link=True)
                 progress.stage("running MkDocs")
                 assert ctx.build_date is not None
+                templates = template_files(ctx)
+                ctx.memo.clear()  # MkDocs reuses the memory of reports, scorecards, slots
                 with timing.stage("mkdocs"):
                     warnings = run_mkdocs(Path(work) / "mkdocs.yml", staged,
                                           strict=options.strict, build_date=ctx.build_date,
-                                          registry=registry, templates=template_files(ctx))
+                                          registry=registry, templates=templates)
         (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         swap_in(staged, output)
     for message in warnings:

@@ -146,6 +146,9 @@ def parse_yaml(text: str, path: Path) -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in what:  # PyYAML >= 6.0.3's scanner has its own limit
+            raise YamlError(Problem(name, line, column, "",
+                                    f"nesting deeper than {MAX_DEPTH} levels")) from exc
         cm = exc.context_mark  # where the unclosed bracket, quote or block began
         if exc.problem and exc.context and cm is not None and cm is not mark:
             what += f" ({exc.context} started on line {cm.line + 1}, column {cm.column + 1})"

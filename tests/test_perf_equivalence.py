@@ -122,7 +122,7 @@ def test_cache_misses_when_an_input_changes(registry: Path, tmp_path: Path,
     assert cached == uncached
     model, version = changed.parent.parent.name, changed.parent.name
     differ = {p for p in before if before[p] != cached.get(p)}
-    assert f"docs/models/{model}/{version}/plots/bars-accuracy.svg" in differ
+    assert f"docs/models/{model}/{version}/plots/bars.svg" in differ
     assert f"docs/models/{model}/{version}/index.md" in differ
     other = "model-0001" if model != "model-0001" else "model-0000"
     assert not any(f"/{other}/" in p and "/plots/" in p for p in differ)

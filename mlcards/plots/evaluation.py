@@ -1,16 +1,19 @@
 """Plots of a disaggregated evaluation, for readers who do not read code.
 
-- bars-<metric>: the metric per group with interval whiskers, n on each bar,
-  overall as a dashed line;
-- disparity-<metric>: each group's gap to overall against the policy's
-  tolerance band (tau and the reference labelled), groups over it marked;
-- heatmap-<metric>-<a>-<b>: the metric for each cell of feature a x feature b,
-  with n in every cell;
+- bars: one panel per metric, a bar per group with interval whiskers and n,
+  overall as a dashed line with the tolerance band around it;
+- disparity: one panel per gated metric, each group's gap to overall against
+  the policy's tolerance band (tau and the reference labelled), groups over it
+  marked;
+- heatmap-<a>-<b>: feature a x feature b, a panel of sample counts and one per
+  metric;
 - thresholds-<feature>: rates at decision thresholds 0.1..0.9 per group.
 
 Every figure has a title, axis labels, Okabe-Ito colours (plus marker shapes),
 fixed margins (fig.subplots_adjust; no tight_layout) and explicit ticks, and
-comes with alt text. `plan_plots` is cheap; drawing happens in `PlotSpec.svg`.
+comes with alt text. Metrics are small multiples of one figure per kind, not a figure
+each: a figure's fixed cost (axes, ticks, the SVG writer) is most of a small chart's.
+`plan_plots` is cheap; drawing happens in `PlotSpec.svg`.
 """
 
 from __future__ import annotations
@@ -99,12 +102,15 @@ def _disparity_alt(report: EvaluationReport, items: list[Disparity]) -> str:
             f"{'; '.join(over) if over else 'none'}.")
 
 
-def _heatmap_alt(report: EvaluationReport, grouping: Grouping, metric: str) -> str:
-    info = report.metric(metric)
-    cells = "; ".join(f"{g.label} {fmt(g.values.get(metric))} ({_n(g.n)})"
-                      for g in grouping.groups)
-    return (f"Heatmap of {info.label.lower()} for each combination of "
-            f"{' and '.join(grouping.features)}: {cells}.")
+def _heatmap_alt(report: EvaluationReport, grouping: Grouping) -> str:
+    names = [report.metric(m).label.lower() for m in report.result.metrics]
+    cells = "; ".join(
+        f"{g.label} ({_n(g.n)}): " + ", ".join(
+            f"{name} {fmt(g.values.get(m))}" for name, m in
+            zip(names, report.result.metrics, strict=True))
+        for g in grouping.groups)
+    return (f"Heatmaps of {', '.join(names)} for each combination of "
+            f"{' and '.join(grouping.features)}, coloured by the gap to overall: {cells}.")
 
 
 def _thresholds_alt(report: EvaluationReport, curves: Curves) -> str:
@@ -134,33 +140,37 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
         used.add(unique)
         out.append(PlotSpec(unique, kind, section, title, alt, caption, draw))
 
-    singles = bool(single_groupings(report))
-    for metric in report.result.metrics:
-        info = report.metric(metric)
-        section = info.label
-        if singles:
-            add(f"bars-{metric}", "bars", f"{info.label} by group", _bars_alt(report, metric),
-                "Bars show each group's value, whiskers its interval, the dashed line the "
-                "overall value; n is the group's sample count; hatched bars (⚠) are groups too "
-                "small to judge.",
-                partial(draw_bars, report, metric))
-        items = [d for d in report.disparities if d.metric == metric and d.gated and d.gaps]
-        if items and math.isfinite(items[0].overall):
-            add(f"disparity-{metric}", "disparity", f"{info.label}: gap to overall",
-                _disparity_alt(report, items),
-                "Each dot is a group's value minus the overall value; the grey band is the "
-                "policy's tolerance; diamonds are over the limit, hollow dots are small groups.",
-                partial(draw_disparity, report, items))
-        for grouping in report.result.groupings:
-            if len(grouping.features) == 2:
-                a, b = (slug(f) for f in grouping.features)
-                add(f"heatmap-{metric}-{a}-{b}", "heatmap",
-                    f"{info.label} by {' × '.join(grouping.features)}",
-                    _heatmap_alt(report, grouping, metric),
-                    "Each cell is one intersection of two groups with its value and sample "
-                    "count; the colour shows how far it is from the overall value (orange "
-                    "below, purple above).",
-                    partial(draw_heatmap, report, grouping, metric))
+    metrics = report.result.metrics
+    if single_groupings(report):
+        section = "By group"
+        add("bars", "bars", "Each metric by group",
+            " ".join(_bars_alt(report, m) for m in metrics),
+            "One panel per metric. Bars show each group's value, whiskers its interval, the "
+            "dashed line the overall value and the grey band the policy's tolerance around "
+            "it (◆: over the limit); n is the group's sample count; hatched bars (⚠) are "
+            "groups too small to judge.",
+            partial(draw_bars, report))
+    gated = [items for m in metrics
+             if (items := [d for d in report.disparities if d.metric == m and d.gated
+                           and d.gaps]) and math.isfinite(items[0].overall)]
+    if gated:
+        section = "Gap to overall"
+        add("disparity", "disparity", "Each group's gap to overall",
+            " ".join(_disparity_alt(report, items) for items in gated),
+            "One panel per gated metric. Each dot is a group's value minus the overall "
+            "value; the grey band is the policy's tolerance; diamonds are over the limit, "
+            "hollow dots are small groups.",
+            partial(draw_disparity, report, gated))
+    for grouping in report.result.groupings:
+        if len(grouping.features) == 2:
+            a, b = (slug(f) for f in grouping.features)
+            section = "Intersections"
+            add(f"heatmap-{a}-{b}", "heatmap", f"Each metric by {' × '.join(grouping.features)}",
+                _heatmap_alt(report, grouping),
+                "The first panel gives each intersection's sample count; then one panel per "
+                "metric with each cell's value, coloured by how far it is from the overall "
+                "value (orange below, purple above; the scale is in each panel's title).",
+                partial(draw_heatmap, report, grouping))
     section = "Rates at each decision threshold"
     for curves in report.curves:
         add(f"thresholds-{slug(curves.feature)}", "thresholds",

@@ -9,14 +9,18 @@ information is carried by colour alone.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.colors import to_hex
 
 from mlcards.disparity import Disparity
 from mlcards.metrics import METRICS, Curves, Grouping, GroupStats
 from mlcards.plots import OKABE_ITO, new_figure
+from mlcards.plots.canvas import Canvas, Scale
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -102,6 +106,93 @@ def _labels(ax: Axes, axis: str, positions: list[float], texts: list[str], size:
                         textcoords="offset points", ha="right", va="center", fontsize=size)
 
 
+# --------------------------------------------------------------------------- panels
+
+PAGE_WIDTH = 7.7          # inches: about the width of a Material content column at 100 dpi
+PANEL_GAP = 0.3
+PITCH = 0.2               # one row per 0.2 in (7 pt labels)
+HEAD = 0.5                # panel title (two lines) above each row of panels
+FOOT = 0.5                # tick labels and axis label below it
+TOP, BOTTOM = 0.4, 0.35   # figure title; key
+
+
+Key = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+"""(features, slice): one group of one grouping."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Where one panel's plotting area is, in inches from the top left."""
+
+    x0: float
+    y0: float
+    width: float
+    height: float
+
+    @property
+    def x1(self) -> float:
+        return self.x0 + self.width
+
+    @property
+    def y1(self) -> float:
+        return self.y0 + self.height
+
+    def row(self, k: float) -> float:
+        return self.y0 + (k + 0.5) * PITCH
+
+    def scale(self, low: float, high: float) -> Scale:
+        return Scale(low, high, self.x0, self.x1)
+
+
+def layout(count: int, label_width: float, width: float, height: float,
+           per_row: int | None = None) -> tuple[Canvas, list[Panel], list[bool]]:
+    """A canvas with `count` panels in rows; which panels start a row (they carry labels)."""
+    fit = max(1, int((PAGE_WIDTH - label_width - 0.2 + PANEL_GAP) // (width + PANEL_GAP)))
+    per_row = min(per_row or fit, fit)
+    rows = (count + per_row - 1) // per_row
+    canvas = Canvas(PAGE_WIDTH, TOP + BOTTOM + rows * (HEAD + height + FOOT))
+    panels = [Panel(label_width + (i % per_row) * (width + PANEL_GAP),
+                    TOP + HEAD + (i // per_row) * (HEAD + height + FOOT), width, height)
+              for i in range(count)]
+    return canvas, panels, [i % per_row == 0 for i in range(count)]
+
+
+def axis(c: Canvas, p: Panel, scale: Scale, ticks: list[float], labels: list[str],
+         xlabel: str) -> None:
+    """Left and bottom lines, tick marks with their labels, the axis label."""
+    c.line(p.x0, p.y0, p.x0, p.y1, width=0.8)
+    c.line(p.x0, p.y1, p.x1, p.y1, width=0.8)
+    for t, text in zip(ticks, labels, strict=True):
+        x = scale(t)
+        c.line(x, p.y1, x, p.y1 + 0.05, width=0.8)
+        c.text(x, p.y1 + 0.07, text, ha="center", va="top")
+    c.text((p.x0 + p.x1) / 2, p.y1 + 0.25, xlabel, ha="center", va="top")
+
+
+def panel_title(c: Canvas, p: Panel, title: str, detail: str) -> None:
+    c.text(p.x0, p.y0 - 0.2, short(title, 32), size=8, va="bottom")
+    c.text(p.x0, p.y0 - 0.05, detail, va="bottom", colour="#444444")
+
+
+def figure_title(c: Canvas, text: str, key: str) -> None:
+    c.text(0.15, 0.12, text, size=9.5, va="top")
+    c.text(c.width / 2, c.height - 0.1, key, ha="center", va="bottom")
+
+
+def row_labels(c: Canvas, p: Panel, texts: list[str], heads: list[bool],
+               colours: list[str]) -> None:
+    for k, (text, head, colour) in enumerate(zip(texts, heads, colours, strict=True)):
+        c.text(p.x0 - 0.08, p.row(k), text, ha="right", colour=colour, bold=head)
+
+
+def _tick_text(t: float) -> str:
+    return f"{t:.3g}".replace("-", "−")
+
+
+def _signed(t: float) -> str:
+    return ("+" if t > 0 else "") + fmt(t, 3).rstrip("0").rstrip(".")
+
+
 # --------------------------------------------------------------------------- bars
 
 
@@ -109,170 +200,202 @@ def single_groupings(report: EvaluationReport) -> list[Grouping]:
     return [g for g in report.result.groupings if len(g.features) == 1]
 
 
-def draw_bars(report: EvaluationReport, metric: str) -> Figure:
-    """The metric per group (one colour per feature), interval whiskers, overall line."""
-    groups: list[tuple[int, GroupStats]] = [
-        (i, g) for i, gr in enumerate(single_groupings(report)) for g in gr.groups]
-    n = len(groups)
-    fig = new_figure(max(5.0, 2.0 + 0.72 * n), 3.6)
-    _margins(fig, 0.75, 1.1, 0.45, 0.75)
-    ax = fig.add_subplot()
-    x = np.arange(n, dtype=np.float64)
-    vals = np.array([g.values.get(metric, math.nan) for _, g in groups])
-    small = [g.n is not None and g.n < report.policy.min_group_size for _, g in groups]
-    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i, _ in groups]
-    ax.bar(x, np.nan_to_num(vals), width=0.68, color=colours,
-           hatch=["///" if s else "" for s in small], edgecolor="white", linewidth=0)
-    cis = [(k, g.ci[metric]) for k, (_, g) in enumerate(groups) if metric in g.ci]
-    if cis:
-        idx = [k for k, _ in cis]
-        err = np.array([[vals[k] - lo, hi - vals[k]] for k, (lo, hi) in cis]).T.clip(0)
-        ax.errorbar(x[idx], vals[idx], yerr=err, fmt="none", ecolor="black", elinewidth=1,
-                    capsize=3)
-    low, high, ticks = _value_range(metric, [*vals.tolist(), *(c for _, ci in cis for c in ci)])
-    overall = report.result.overall.values.get(metric, math.nan)
-    if math.isfinite(overall):
-        ax.axhline(overall, color="black", linestyle="--", linewidth=1)
-        ax.text(1.01, overall, f"overall\n{fmt(overall)}", transform=ax.get_yaxis_transform(),
-                va="center", ha="left", fontsize=8)
-    for k in np.flatnonzero(~np.isfinite(vals)).tolist():
-        ax.text(x[k], low + 0.03 * (high - low), "n/a", ha="center", fontsize=8)
-    ax.set_xlim(-0.6, n - 0.4)
-    ax.set_ylim(low, high)
-    ax.set_yticks(ticks, [f"{t:.3g}" for t in ticks])
-    ax.set_xticks([])
-    _labels(ax, "x", x.tolist(), [f"{short(g.slice[-1][1], 14)}\n{_count(g.n)}"
-                                  f"{' ⚠' if s else ''}"
-                                  for (_, g), s in zip(groups, small, strict=True)], 8)
+def _is_small(report: EvaluationReport, n: int | None) -> bool:
+    return n is not None and n < report.policy.min_group_size
+
+
+def _breaches(report: EvaluationReport, metric: str) -> dict[Key, bool]:
+    """(features, slice) -> over the limit, for the metric's gated disparities."""
+    return {(d.features, g.slice): g.breach for d in report.disparities
+            if d.metric == metric and d.gated for g in d.gaps}
+
+
+def draw_bars(report: EvaluationReport) -> Figure:
+    """Small multiples: one panel per metric, one bar per group (colour by feature),
+    interval whiskers, overall as a dashed line, the tolerance band around it for
+    gated metrics and a diamond on groups over the limit."""
+    metrics = list(report.result.metrics)
+    rows: list[tuple[int, Grouping, GroupStats | None]] = []
     for i, grouping in enumerate(single_groupings(report)):
-        idx = [k for k, (j, _) in enumerate(groups) if j == i]
-        ax.annotate(short(grouping.features[0], 30), ((idx[0] + idx[-1]) / 2, 0.0),
-                    xycoords=ax.get_xaxis_transform(), xytext=(0, -30),
-                    textcoords="offset points", ha="center", va="top", fontsize=9,
-                    fontweight="bold", color=OKABE_ITO[i % len(OKABE_ITO)])
-    ax.set_ylabel(_axis_label(report, metric))
-    ax.set_title(f"{report.metric(metric).label} by group (whiskers: "
-                 f"{report.result.confidence:.0%} interval; ⚠ / hatched: small group)",
-                 y=1.03, fontsize=10)
-    return fig
+        rows.append((i, grouping, None))
+        rows.extend((i, grouping, g) for g in grouping.groups)
+    texts = [short(gr.features[0], 26) if g is None else
+             f"{short(g.slice[-1][1], 16)}  {_count(g.n)}{' ⚠' if _is_small(report, g.n) else ''}"
+             for _, gr, g in rows]
+    heads = [g is None for _, _, g in rows]
+    colours = [OKABE_ITO[i % 8] if g is None else "black" for i, _, g in rows]
+    label_width = min(2.2, 0.25 + 0.055 * max(len(t) for t in texts))
+    c, panels, first = layout(len(metrics), label_width, 1.65, PITCH * len(rows), 3)
+    tau = report.policy.max_disparity
+    for metric, p, starts in zip(metrics, panels, first, strict=True):
+        if starts:
+            row_labels(c, p, texts, heads, colours)
+        values = [g.values.get(metric, math.nan) for _, _, g in rows if g is not None]
+        cis = [c_ for _, _, g in rows if g is not None and (c_ := g.ci.get(metric))]
+        low, high, ticks = _value_range(metric, [*values, *(v for ci in cis for v in ci)])
+        x = p.scale(low, high)
+        overall = report.result.overall.values.get(metric, math.nan)
+        over = _breaches(report, metric)
+        if over and tau is not None and math.isfinite(overall):
+            c.rect(x.clip(overall - tau), p.y0, x.clip(overall + tau), p.y1, BAND, z=0)
+        for k, (i, gr, g) in enumerate(rows):
+            if g is None:
+                continue
+            y, value = p.row(k), g.values.get(metric, math.nan)
+            if not math.isfinite(value):
+                c.text(x(max(low, 0.0)) + 0.03, y, "n/a")
+                continue
+            c.rect(x.clip(max(low, 0.0)), y - 0.34 * PITCH, x.clip(value), y + 0.34 * PITCH,
+                   OKABE_ITO[i % 8], hatch="///" if _is_small(report, g.n) else "")
+            if (ci := g.ci.get(metric)) is not None:
+                c.line(x.clip(ci[0]), y, x.clip(ci[1]), y, width=1, z=3)
+            if over.get((gr.features, g.slice)):
+                c.mark(x.clip(value), y, BREACH, shape="D")
+        if math.isfinite(overall):
+            c.line(x(overall), p.y0, x(overall), p.y1, style="dashed", z=3)
+        shown = ticks[::2] if len(ticks) > 4 else ticks
+        axis(c, p, x, shown, [_tick_text(t) for t in shown], _axis_label(report, metric))
+        panel_title(c, p, report.metric(metric).label, f"overall {fmt(overall)}")
+    limit = "" if tau is None else f"; grey band: overall ± τ = {fmt(tau, 2)}, ◆ over it"
+    figure_title(c, f"Each metric by group (whiskers: {report.result.confidence:.0%} interval)",
+                 f"dashed line: overall{limit}; hatched ⚠: small group "
+                 f"(n < {report.policy.min_group_size})")
+    return c.finish()
 
 
 # --------------------------------------------------------------------------- disparity
 
 
-def draw_disparity(report: EvaluationReport, items: list[Disparity]) -> Figure:
-    """Each group's gap to overall (dot, interval line) against the tolerance band."""
-    metric, overall, tau = items[0].metric, items[0].overall, items[0].tolerance
-    rows = [(d, g) for d in items for g in d.gaps]
-    cis = {(d.features, gs.slice): gs.ci.get(metric) for d in items
-           for gr in report.result.groupings if gr.features == d.features for gs in gr.groups}
-    labels = [short(f"{g.label} ({_count(g.n)})", 52) for _, g in rows]
-    left = min(3.2, 0.3 + 0.056 * max(len(t) for t in labels))   # 7 pt DejaVu Sans
-    fig = new_figure(4.7 + left, 1.75 + 0.25 * len(rows))
-    _margins(fig, left, 0.3, 0.75, 0.85)
-    ax = fig.add_subplot()
-    y = np.arange(len(rows), dtype=np.float64)[::-1]
-    extent = max([abs(g.to_overall) for _, g in rows if math.isfinite(g.to_overall)]
-                 + [abs(c - overall) for c in _flat(cis.values())] + [tau or 0.0])
-    half, ticks = nice_symmetric(extent * 1.08)
-    if tau is not None:
-        ax.axvspan(-tau, tau, color=BAND, zorder=0)
-        for side, text in ((-tau, "−τ"), (tau, "+τ")):
-            ax.text(side, 1.0, text, transform=ax.get_xaxis_transform(), ha="center",
-                    va="bottom", fontsize=8)
-    ax.axvline(0, color="black", linewidth=1)
-    colours = [BREACH if g.breach else OK for _, g in rows]
-    with_ci = [(k, ci) for k, (d, g) in enumerate(rows)
-               if (ci := cis.get((d.features, g.slice))) is not None]
-    if with_ci:
-        ax.hlines([y[k] for k, _ in with_ci], [ci[0] - overall for _, ci in with_ci],
-                  [ci[1] - overall for _, ci in with_ci], colors=[colours[k] for k, _ in with_ci],
-                  linewidth=1)
-    for breach in (False, True):     # one call per marker style, not one per row
-        for small in (False, True):
-            idx = [k for k, (_, g) in enumerate(rows) if g.breach == breach and g.small == small]
-            if idx:
-                colour = BREACH if breach else OK
-                ax.plot([rows[k][1].to_overall for k in idx], y[idx], linestyle="none",
-                        marker="D" if breach else "o", color=colour, markersize=5,
-                        markerfacecolor="white" if small else colour)
-    cuts = [y[k] + 0.5 for k in range(1, len(rows)) if rows[k][0] is not rows[k - 1][0]]
-    if cuts:
-        ax.hlines(cuts, -half, half, colors=GRID, linewidth=0.6)
-    ax.set_yticks([])
-    label_at = ax.get_yaxis_transform()
-    for k, text in enumerate(labels):   # plain texts: far cheaper than tick objects
-        ax.text(-0.015, y[k], text, fontsize=7, ha="right", va="center", transform=label_at)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlim(-half, half)
-    ax.set_xticks(ticks, [("+" if t > 0 else "") + fmt(t, 3).rstrip("0").rstrip(".")
-                          for t in ticks])
-    ax.set_xlabel(f"{report.metric(metric).label}: group − overall (overall = {fmt(overall)})")
+def draw_disparity(report: EvaluationReport, by_metric: list[list[Disparity]]) -> Figure:
+    """Small multiples: one panel per gated metric, each group's gap to overall (dot,
+    interval line) against the tolerance band; groups over it are vermillion diamonds."""
+    keys: list[Key | tuple[str, ...]] = []      # a grouping's features: its header row
+    label: dict[Key, str] = {}
+    for d in (d for items in by_metric for d in items):
+        if d.features not in keys:
+            keys.append(d.features)
+        for g in d.gaps:
+            if (d.features, g.slice) not in label:
+                keys.append((d.features, g.slice))
+                label[(d.features, g.slice)] = \
+                    f"{short(' · '.join(v for _, v in g.slice), 22)}  {_count(g.n)}"
+    order = sorted(range(len(keys)), key=lambda k: (_head_of(keys[k], keys), k))
+    keys = [keys[k] for k in order]
+    row_of = {key: k for k, key in enumerate(keys)}
+    texts = [short(" × ".join(cast(tuple[str, ...], key)), 30) if _is_head(key)
+             else label[cast(Key, key)] for key in keys]
+    heads = [_is_head(key) for key in keys]
+    label_width = min(2.2, 0.25 + 0.055 * max(len(t) for t in texts))
+    c, panels, first = layout(len(by_metric), label_width, 1.65, PITCH * len(keys), 3)
+    tau = by_metric[0][0].tolerance
+    cis = {(gr.features, gs.slice): gs.ci for gr in report.result.groupings for gs in gr.groups}
+    for items, p, starts in zip(by_metric, panels, first, strict=True):
+        metric, overall = items[0].metric, items[0].overall
+        if starts:
+            row_labels(c, p, texts, heads, ["black"] * len(texts))
+        gaps = [((d.features, g.slice), g) for d in items for g in d.gaps]
+        intervals = {key: ci for key, _ in gaps
+                     if (ci := cis.get(key, {}).get(metric)) is not None}
+        extent = max([abs(g.to_overall) for _, g in gaps if math.isfinite(g.to_overall)]
+                     + [abs(v - overall) for ci in intervals.values() for v in ci]
+                     + [tau or 0.0])
+        half, ticks = nice_symmetric(extent * 1.08, 5)
+        x = p.scale(-half, half)
+        if tau is not None:
+            c.rect(x(-tau), p.y0, x(tau), p.y1, BAND, z=0)
+            for side, text in ((-tau, "−τ"), (tau, "+τ")):   # in the first (header) row
+                c.text(x(side), p.row(0), text, ha="center", colour="#444444")
+        c.line(x(0.0), p.y0, x(0.0), p.y1, width=1)
+        for k, key in enumerate(keys):
+            if _is_head(key) and k:
+                c.line(p.x0, p.y0 + k * PITCH, p.x1, p.y0 + k * PITCH, GRID, width=0.6)
+        for key, g in gaps:
+            y = p.row(row_of[key])
+            colour = BREACH if g.breach else OK
+            if (ci := intervals.get(key)) is not None:
+                c.line(x.clip(ci[0] - overall), y, x.clip(ci[1] - overall), y, colour, z=3)
+            if math.isfinite(g.to_overall):
+                c.mark(x.clip(g.to_overall), y, colour, shape="D" if g.breach else "o",
+                       hollow=g.small)
+        axis(c, p, x, ticks, [_signed(t) for t in ticks], "group − overall")
+        panel_title(c, p, report.metric(metric).label, f"overall {fmt(overall)}")
     limit = "no limit set (policy max_disparity)" if tau is None else \
         f"grey band: tolerance τ = ±{fmt(tau, 2)} (policy max_disparity)"
-    ax.set_title(f"{report.metric(metric).label}: each group's gap to the overall value\n"
-                 f"reference: overall; {limit}", y=1.04, fontsize=9)
-    fig.text(0.5, 0.12 / fig.get_size_inches()[1], (
-        f"● within the limit   ◆ over the limit (vermillion)   ○ small group "
-        f"(n < {report.policy.min_group_size})   — {report.result.confidence:.0%} interval"),
-        ha="center", va="bottom", fontsize=7)
-    return fig
+    figure_title(c, f"Each group's gap to the overall value; reference: overall; {limit}",
+                 f"● within the limit   ◆ over the limit (vermillion)   ○ small group "
+                 f"(n < {report.policy.min_group_size})   — {report.result.confidence:.0%} "
+                 "interval")
+    return c.finish()
 
 
-def _flat(cis: object) -> list[float]:
-    return [c for ci in cis if ci is not None for c in ci]  # type: ignore[attr-defined]
+def _is_head(key: object) -> bool:
+    return isinstance(key, tuple) and all(isinstance(k, str) for k in key)
+
+
+def _head_of(key: object, keys: Sequence[object]) -> int:
+    """Rows sort under their grouping's header, groupings in first-seen order."""
+    features = key if _is_head(key) else key[0]  # type: ignore[index]
+    return keys.index(features)
 
 
 # --------------------------------------------------------------------------- heatmap
 
 
-def draw_heatmap(report: EvaluationReport, grouping: Grouping, metric: str) -> Figure:
-    """Feature a x feature b: value and n per cell, coloured by the gap to overall."""
+def draw_heatmap(report: EvaluationReport, grouping: Grouping) -> Figure:
+    """Feature a x feature b: a panel of sample counts, then one panel per metric with
+    the value in each cell, coloured by its gap to overall (scale per panel)."""
     fa, fb = grouping.features
     rows = sorted({dict(g.slice)[fa] for g in grouping.groups})
     cols = sorted({dict(g.slice)[fb] for g in grouping.groups})
-    overall = report.result.overall.values.get(metric, math.nan)
-    tau = report.policy.max_disparity
-    grid = np.full((len(rows), len(cols)), np.nan)
     cells = {(dict(g.slice)[fa], dict(g.slice)[fb]): g for g in grouping.groups}
-    for (a, b), g in cells.items():
-        grid[rows.index(a), cols.index(b)] = g.values.get(metric, math.nan) - overall
-    finite = np.abs(grid[np.isfinite(grid)])
-    half, ticks = nice_symmetric(max([*finite.tolist(), tau or 0.0, 1e-3]), 5)
-    fig = new_figure(1.5 + 1.15 * len(cols) + 1.7, 1.35 + 0.6 * len(rows))
-    _margins(fig, 1.5, 1.7, 0.55, 0.65)
-    ax = fig.add_subplot()
-    cmap = colormaps["PuOr"].with_extremes(bad=EMPTY)
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-half, vmax=half,
-                      aspect="auto")
-    for r, a in enumerate(rows):
-        for c, b in enumerate(cols):
-            if (a, b) not in cells:
-                ax.text(c, r, "no rows", ha="center", va="center", fontsize=7)
-    for (a, b), g in cells.items():
-        gap = grid[rows.index(a), cols.index(b)]
-        small = g.n is not None and g.n < report.policy.min_group_size
-        over = tau is not None and math.isfinite(gap) and abs(gap) > tau + 1e-12
-        text = f"{fmt(g.values.get(metric))}\n{_count(g.n)}{' ⚠' if small else ''}"
-        ax.text(cols.index(b), rows.index(a), text + ("\nover limit" if over else ""),
-                ha="center", va="center", fontsize=7,
-                color="white" if math.isfinite(gap) and abs(gap) > 0.6 * half else "black",
-                fontweight="bold" if over else "normal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    _labels(ax, "x", list(range(len(cols))), [short(c, 14) for c in cols], 9)
-    _labels(ax, "y", list(range(len(rows))), [short(r, 16) for r in rows], 9)
-    row_labels = max(len(short(r, 16)) for r in rows)
-    ax.set_xlabel(short(fb, 40), labelpad=16)
-    ax.set_ylabel(short(fa, 40), labelpad=8 + 5.5 * row_labels)  # clear of the row labels
-    bar = fig.colorbar(image, ax=ax, fraction=0.1, pad=0.05)
-    bar.set_ticks(ticks, labels=[("+" if t > 0 else "") + fmt(t, 3) for t in ticks])
-    limit = "" if tau is None else f"; limit τ = ±{fmt(tau, 2)}"
-    bar.set_label(f"gap to overall ({fmt(overall)}){limit}", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
-    ax.set_title(f"{report.metric(metric).label} by {short(fa, 20)} × {short(fb, 20)}",
-                 y=1.03, fontsize=9)
-    return fig
+    metrics = list(report.result.metrics)
+    tau = report.policy.max_disparity
+    cell_w, cell_h = 0.62, 0.34
+    texts = [short(r, 18) for r in rows]
+    label_width = min(1.6, 0.25 + 0.055 * max(len(t) for t in texts))
+    c, panels, first = layout(len(metrics) + 1, label_width, cell_w * len(cols),
+                              cell_h * len(rows))
+    cmap = colormaps["PuOr"]
+    for n, (p, starts) in enumerate(zip(panels, first, strict=True)):
+        if starts:
+            for r, text in enumerate(texts):
+                c.text(p.x0 - 0.08, p.y0 + (r + 0.5) * cell_h, text, ha="right")
+        for k, col in enumerate(cols):
+            c.text(p.x0 + (k + 0.5) * cell_w, p.y1 + 0.06, short(col, 10), ha="center",
+                   va="top")
+        c.text((p.x0 + p.x1) / 2, p.y1 + 0.25, short(fb, 30), ha="center", va="top")
+        if n == 0:
+            for (a, b), g in cells.items():
+                cx, cy = p.x0 + cols.index(b) * cell_w, p.y0 + rows.index(a) * cell_h
+                c.rect(cx + 0.01, cy + 0.01, cx + cell_w - 0.01, cy + cell_h - 0.01, "#F2F2F2")
+                c.text(cx + cell_w / 2, cy + cell_h / 2,
+                       f"{_count(g.n)}{' ⚠' if _is_small(report, g.n) else ''}", ha="center")
+            panel_title(c, p, "Sample count", f"{short(fa, 14)} × {short(fb, 14)}")
+            continue
+        metric = metrics[n - 1]
+        overall = report.result.overall.values.get(metric, math.nan)
+        gaps = {key: g.values.get(metric, math.nan) - overall for key, g in cells.items()}
+        finite = [abs(v) for v in gaps.values() if math.isfinite(v)]
+        half, _ = nice_symmetric(max([*finite, tau or 0.0, 1e-3]), 5)
+        for r, a in enumerate(rows):
+            for k, b in enumerate(cols):
+                cx, cy = p.x0 + k * cell_w, p.y0 + r * cell_h
+                gap = gaps.get((a, b), math.nan)
+                fill = to_hex(cmap(0.5 + gap / (2 * half))) if math.isfinite(gap) else EMPTY
+                c.rect(cx + 0.01, cy + 0.01, cx + cell_w - 0.01, cy + cell_h - 0.01, fill)
+                over = tau is not None and math.isfinite(gap) and abs(gap) > tau + 1e-12
+                cell = cells.get((a, b))
+                c.text(cx + cell_w / 2, cy + cell_h / 2, "no rows" if cell is None else
+                       f"{fmt(cell.values.get(metric))}{' ◆' if over else ''}", ha="center",
+                       colour="white" if math.isfinite(gap) and abs(gap) > 0.6 * half
+                       else "black", bold=over)
+        panel_title(c, p, report.metric(metric).label,
+                    f"overall {fmt(overall)}; colour ±{fmt(half, 3)}")
+    limit = "" if tau is None else f"   ◆ bold: over the limit τ = ±{fmt(tau, 2)}"
+    figure_title(c, f"{short(fa, 30)} (rows) × {short(fb, 30)} (columns): each cell's value, "
+                    "coloured by its gap to overall",
+                 f"orange: below overall, purple: above (scale per panel){limit}")
+    return c.finish()
 
 
 # --------------------------------------------------------------------------- thresholds

@@ -233,8 +233,10 @@ print(digest.hexdigest())
 
 
 def test_bytes_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
-    make_registry(tmp_path, {"m": {"1.0.0": ("approved", readiness(
-        {"data-1": {"status": "manual", "owner": "Zoë"}, "infra-2": {"status": "automated"}}))}})
+    """Both PDF font paths: 'Zoë' is cp1252 (core fonts), 'Zoë 张' is not (embedded)."""
+    make_registry(tmp_path, {owner_id: {"1.0.0": ("approved", readiness(
+        {"data-1": {"status": "manual", "owner": owner}, "infra-2": {"status": "automated"}}))}
+        for owner_id, owner in (("m", "Zoë"), ("n", "Zoë 张"))})
     digests = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "NO_MKDOCS_2_WARNING": "1"}

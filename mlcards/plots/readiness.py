@@ -1,23 +1,44 @@
 """Readiness figures: the section-score chart (SVG) and the printable PDF scorecard.
 
-Text from the registry is drawn with `parse_math=False`, so a `$` in a note is a
-dollar sign, not mathtext. The PDF is two A4 pages (summary; every test and the
-provenance), written without dates so the same scorecard gives the same bytes.
+Text from the registry is drawn literally (`parse_math=False`, or straight through
+the renderer), so a `$` in a note is a dollar sign, not mathtext. The PDF is two A4
+pages (summary; every test and the provenance), written without dates so the same
+scorecard gives the same bytes.
+
+Both are drawn for every assessed version of a registry, so they are kept cheap:
+
+- The chart has no Axes, ticks or legend: its bars, lines and texts are placed in
+  inches (an Axes with its Tick objects and a Legend cost more than the rest).
+- The PDF pages draw their text through one artist per page (`TextRows`) instead of
+  a matplotlib Text per cell.
+- A document whose text is all cp1252 (the WinAnsi encoding of the PDF core fonts)
+  is set in Helvetica, a core font: nothing is embedded and no glyph is laid out
+  through FreeType. Any other document (a CJK name, an emoji, a '≥' in a rubric) is
+  set in DejaVu Sans, embedded as Type 3 fonts, so every character prints and can be
+  extracted. The choice depends only on the document's text, so it is deterministic.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.artist import Artist
+from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_pdf import Name, PdfFile, PdfPages
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.text import Text
 
 from mlcards.plots import OKABE_ITO, new_figure, svg_bytes
 from mlcards.scorecard_data import Scorecard, ScorecardSection, ScorecardTest
@@ -30,55 +51,23 @@ A4 = (8.27, 11.69)
 MARGIN = 0.7
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}
 
+Ha = Literal["left", "center", "right"]
+Va = Literal["top", "center", "baseline"]
+Dash = Literal["--", ":"]
+ASCENT = 0.76
+"""Top of a line of text above its baseline, in em (DejaVu Sans' typographic ascender)."""
+MIDDLE = 0.32
+"""Middle of a line of text (between x-height and capitals) above its baseline, in em."""
+
 
 def points_text(value: float) -> str:
     return f"{value:g}"
 
 
-# --------------------------------------------------------------------------- chart
-
-
-def draw_sections(ax: Axes, sections: Sequence[ScorecardSection], final: float,
-                  weakest: str, min_score: float | None = None) -> None:
-    """Horizontal bars: each section's score over its maximum; final and policy lines."""
-    n = len(sections)
-    ys = list(range(n - 1, -1, -1))
-    top = max(s.maximum for s in sections)
-    for y, s in zip(ys, sections, strict=True):
-        ax.barh(y, s.maximum, height=0.62, color=LIGHT, zorder=1)
-        ax.barh(y, s.score, height=0.62, zorder=2,
-                color=VERMILLION if s.id == weakest else BLUE)
-        ax.text(s.maximum + top * 0.015, y, f"{points_text(s.score)} / {points_text(s.maximum)}",
-                va="center", ha="left", fontsize=8.5, color=INK, parse_math=False)
-    ax.axvline(final, color=INK, linestyle="--", linewidth=1, zorder=3,
-               label=f"final score (lowest section) = {points_text(final)}")
-    if min_score is not None and min_score > 0:
-        ax.axvline(min_score, color=GREY, linestyle=":", linewidth=1.4, zorder=3,
-                   label=f"policy minimum = {points_text(min_score)}")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False,
-              fontsize=7.5, borderaxespad=0.2, handlelength=2.2)
-    ax.set_yticks(ys, [_clip(s.title, 38) for s in sections], parse_math=False)
-    ax.set_xlim(0, top * 1.16)
-    if top <= 20:
-        ax.set_xticks([float(i) for i in range(int(top) + 1)])
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.set_xlabel("section score (sum of test points: manual 0.5, automated 1)")
-    ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_visible(False)
-
-
-def section_chart(card: Scorecard, min_score: float | None = None) -> Figure:
-    height = 1.2 + 0.42 * len(card.sections)
-    fig = new_figure(6.4, height)
-    ax = fig.add_axes((0.34, 0.55 / height, 0.6, 1 - 0.9 / height))
-    draw_sections(ax, card.sections, card.final_score, card.weakest_section, min_score)
-    return fig
-
-
-def section_chart_svg(card: Scorecard, min_score: float | None = None) -> bytes:
-    """The section chart of the scorecard page, as deterministic SVG."""
-    with quiet_glyphs():
-        return svg_bytes(section_chart(card, min_score))
+def baseline(y: float, size: float, va: Va) -> float:
+    """The baseline, in inches, of a line of `size`-point text whose `va` is at `y`
+    (inches up from the bottom of the figure)."""
+    return y - {"top": ASCENT, "center": MIDDLE, "baseline": 0.0}[va] * size / 72
 
 
 @contextmanager
@@ -89,6 +78,206 @@ def quiet_glyphs() -> Iterator[None]:
         yield
 
 
+# --------------------------------------------------------------------------- text
+
+
+class PutText(Protocol):
+    """Draws one line of text at (x, y), inches up and right from the figure's corner."""
+
+    def __call__(self, x: float, y: float, s: str, size: float, *, ha: Ha = "left",
+                 va: Va = "baseline", color: str = INK, bold: bool = False) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Row:
+    x: float
+    y: float
+    text: str
+    size: float
+    bold: bool
+    color: str
+    ha: Ha
+    after: bool
+
+
+class TextRows(Artist):
+    """One-line texts at fixed baselines, all drawn by this one artist.
+
+    A matplotlib Text costs tens of microseconds to make and as much again to lay out
+    and draw; a page of the scorecard has about a hundred of them. A row here is only
+    the renderer's draw_text (and a width measurement when it is not left-aligned).
+    Positions are inches from the figure's lower left; a row made with `after` starts
+    `x` inches after the end of the row before it. The font is chosen when drawing:
+    Helvetica when rcParams['pdf.use14corefonts'] is on, else the rc font family.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_zorder(3)
+        self.rows: list[_Row] = []
+
+    @property
+    def texts(self) -> list[str]:
+        return [row.text for row in self.rows]
+
+    def add(self, x: float, y: float, text: str, size: float, *, bold: bool = False,
+            color: str = INK, ha: Ha = "left", after: bool = False) -> None:
+        if text:
+            self.rows.append(_Row(x, y, text, size, bold, color, ha, after))
+
+    def draw(self, renderer: RendererBase) -> None:
+        fig = self.get_figure()
+        if fig is None or not self.get_visible() or not self.rows:
+            return
+        dpi = fig.dpi
+        core = bool(matplotlib.rcParams["pdf.use14corefonts"])
+        fonts: dict[tuple[float, bool], FontProperties] = {}
+        gc = renderer.new_gc()
+        end = 0.0
+        for i, row in enumerate(self.rows):
+            prop = fonts.get((row.size, row.bold))
+            if prop is None:
+                prop = fonts[row.size, row.bold] = _font(row.size, row.bold, core)
+            x = (end if row.after else 0.0) + row.x * dpi
+            following = i + 1 < len(self.rows) and self.rows[i + 1].after
+            width = 0.0
+            if row.ha != "left" or following:
+                width = renderer.get_text_width_height_descent(row.text, prop, ismath=False)[0]
+            x -= {"left": 0.0, "center": width / 2, "right": width}[row.ha]
+            end = x + width
+            gc.set_foreground(row.color)
+            renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
+        gc.restore()
+        self.stale = False
+
+
+def _font(size: float, bold: bool, core: bool) -> FontProperties:
+    if core:  # the core fonts' AFM files call the regular face 'Medium'
+        return FontProperties(family="Helvetica", size=size, weight="bold" if bold else "medium")
+    return FontProperties(size=size, weight="bold" if bold else "normal")
+
+
+def figure_text(fig: Figure) -> PutText:
+    """PutText through matplotlib Text objects (for SVG: browsers then align the text
+    themselves, in whatever font they use)."""
+    def put(x: float, y: float, s: str, size: float, *, ha: Ha = "left",
+            va: Va = "baseline", color: str = INK, bold: bool = False) -> None:
+        fig.text(x, y, s, transform=fig.dpi_scale_trans, fontsize=size, ha=ha, va=va,
+                 color=color, fontweight="bold" if bold else "normal", parse_math=False)
+    return put
+
+
+def drawn_text(figures: Iterable[Figure]) -> list[str]:
+    """Every string the figures draw."""
+    out: list[str] = []
+    for fig in figures:
+        for artist in fig.findobj(lambda a: isinstance(a, (Text, TextRows))):
+            out.extend(artist.texts if isinstance(artist, TextRows)
+                       else [artist.get_text()])  # type: ignore[attr-defined]
+    return out
+
+
+def core_fonts_suffice(strings: Iterable[str]) -> bool:
+    """Whether every character has a place in cp1252 (WinAnsiEncoding), the one
+    encoding of the PDF core fonts; matplotlib prints any other character as '?'."""
+    try:
+        "".join(strings).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- chart
+
+
+@dataclass(frozen=True)
+class Box:
+    """The plot area of the chart, in inches from the figure's lower left."""
+
+    left: float
+    bottom: float
+    width: float
+    height: float
+
+
+def tick_values(top: float) -> list[float]:
+    """0, step, 2 step, ... up to `top` (at least 1): at most 11 ticks, the step 1, 2 or
+    5 times a power of ten."""
+    top = max(top, 1.0)
+    step = next(m * 10.0 ** k for k in range(12) for m in (1, 2, 5) if top <= 10 * m * 10 ** k)
+    return [i * step for i in range(int(top / step + 1e-9) + 1)]
+
+
+def draw_sections(fig: Figure, put: PutText, box: Box, sections: Sequence[ScorecardSection],
+                  final: float, weakest: str, min_score: float | None = None) -> None:
+    """Horizontal bars: each section's score over its maximum; final and policy lines,
+    explained by a key above the bars; the score axis below them."""
+    n = max(len(sections), 1)
+    # the scale reaches the longest bar and the policy line (a policy above what the
+    # rubric allows is drawn, not dropped)
+    reach = max([s.maximum for s in sections] + [final, min_score or 0.0, 1.0])
+    unit = box.width / (reach * 1.16)  # inches per point
+    row = box.height / n
+    right, roof = box.left + box.width, box.bottom + box.height
+
+    def x_at(points: float) -> float:
+        return box.left + points * unit
+
+    for i, s in enumerate(sections):
+        y = roof - (i + 0.4) * row
+        _add(fig, Rectangle((box.left, y - 0.31 * row), s.maximum * unit, 0.62 * row,
+                            facecolor=LIGHT, edgecolor="none", linewidth=0, zorder=1))
+        _add(fig, Rectangle((box.left, y - 0.31 * row), s.score * unit, 0.62 * row,
+                            facecolor=VERMILLION if s.id == weakest else BLUE,
+                            edgecolor="none", linewidth=0, zorder=1))
+        put(x_at(s.maximum) + 0.05, y, f"{points_text(s.score)} / {points_text(s.maximum)}",
+            8.5, va="center")
+        put(box.left - 0.08, y, _clip(s.title, 38), 9, ha="right", va="center")
+
+    lines: list[tuple[float, str, Dash, float, str]] = [
+        (final, INK, "--", 1.0, f"final score (lowest section) = {points_text(final)}")]
+    if min_score is not None and min_score > 0:
+        lines.append((min_score, GREY, ":", 1.4, f"policy minimum = {points_text(min_score)}"))
+    for k, (value, color, style, width, label) in enumerate(lines):
+        _add(fig, Line2D([x_at(value)] * 2, [box.bottom, roof], color=color, linestyle=style,
+                         linewidth=width, zorder=2))
+        key = roof + 0.13 + 0.17 * (len(lines) - 1 - k)
+        _add(fig, Line2D([box.left, box.left + 0.3], [key, key], color=color, linestyle=style,
+                         linewidth=width, zorder=2))
+        put(box.left + 0.38, key, label, 7.5, va="center")
+
+    ticks = tick_values(reach)
+    tick = 3.5 / 72
+    verts = [(box.left, box.bottom), (right, box.bottom)]
+    for v in ticks:
+        verts += [(x_at(v), box.bottom), (x_at(v), box.bottom - tick)]
+        put(x_at(v), box.bottom - tick - 0.05, points_text(v), 9, ha="center", va="top")
+    codes = [Path.MOVETO, Path.LINETO] * (len(verts) // 2)
+    _add(fig, PathPatch(Path(verts, codes), fill=False, edgecolor=INK, linewidth=0.8, zorder=2))
+    put(box.left + box.width / 2, box.bottom - 0.29,
+        "section score (sum of test points: manual 0.5, automated 1)", 9, ha="center", va="top")
+
+
+def _add(fig: Figure, artist: Artist) -> None:
+    artist.set_transform(fig.dpi_scale_trans)
+    fig.add_artist(artist)
+
+
+def section_chart(card: Scorecard, min_score: float | None = None) -> Figure:
+    height = 1.35 + 0.42 * len(card.sections)
+    fig = new_figure(6.4, height)
+    box = Box(2.18, 0.55, 3.84, height - 1.05)
+    draw_sections(fig, figure_text(fig), box, card.sections, card.final_score,
+                  card.weakest_section, min_score)
+    return fig
+
+
+def section_chart_svg(card: Scorecard, min_score: float | None = None) -> bytes:
+    """The section chart of the scorecard page, as deterministic SVG."""
+    with quiet_glyphs():
+        return svg_bytes(section_chart(card, min_score))
+
+
 # --------------------------------------------------------------------------- PDF layout
 
 
@@ -97,35 +286,35 @@ class Page:
 
     def __init__(self, number: int, total: int, card: Scorecard) -> None:
         self.fig = new_figure(*A4)
+        self.rows = TextRows()
+        self.fig.add_artist(self.rows)
         self.y = MARGIN
         self._footer(number, total, card)
 
-    def _fx(self, x: float) -> float:
-        return x / A4[0]
-
-    def _fy(self, y: float) -> float:
-        return 1 - y / A4[1]
-
     def text(self, x: float, s: str, size: float = 8.5, *, y: float | None = None,
-             weight: str = "normal", color: str = INK, ha: str = "left") -> None:
-        self.fig.text(self._fx(x), self._fy(self.y if y is None else y), s, fontsize=size,
-                      fontweight=weight, color=color, ha=ha, va="top", parse_math=False)
+             bold: bool = False, color: str = INK, ha: Ha = "left") -> None:
+        """One line whose top is at the cursor (or at `y`)."""
+        top = A4[1] - (self.y if y is None else y)
+        self.rows.add(x, baseline(top, size, "top"), s, size, bold=bold, color=color, ha=ha)
+
+    def put(self, x: float, y: float, s: str, size: float, *, ha: Ha = "left",
+            va: Va = "baseline", color: str = INK, bold: bool = False) -> None:
+        """PutText for the chart: (x, y) in inches from the page's lower left."""
+        self.rows.add(x, baseline(y, size, va), s, size, bold=bold, color=color, ha=ha)
 
     def column(self, x: float, lines: Sequence[str], size: float, pitch: float, *,
-               weight: str = "normal", color: str = INK, ha: str = "left") -> None:
-        """One text per row, `pitch` inches apart, from the cursor down (cursor unchanged)."""
+               bold: bool = False, color: str = INK, ha: Ha = "left") -> None:
+        """One line per row, `pitch` inches apart, from the cursor down (cursor unchanged)."""
         for i, line in enumerate(lines):
-            if line:
-                self.text(x, line, size, y=self.y + i * pitch, weight=weight, color=color,
-                          ha=ha)
+            self.text(x, line, size, y=self.y + i * pitch, bold=bold, color=color, ha=ha)
 
     def rule(self, color: str = GREY, width: float = 0.6) -> None:
-        self.fig.add_artist(_line(self._fx(MARGIN), self._fx(A4[0] - MARGIN),
-                                  self._fy(self.y), color, width))
+        y = A4[1] - self.y
+        _add(self.fig, Line2D([MARGIN, A4[0] - MARGIN], [y, y], color=color, linewidth=width))
 
     def heading(self, s: str) -> None:
         self.y += 0.12
-        self.text(MARGIN, s, 11, weight="bold")
+        self.text(MARGIN, s, 11, bold=True)
         self.y += 0.24
         self.rule(LIGHT, 0.8)
         self.y += 0.08
@@ -134,10 +323,6 @@ class Page:
         y = A4[1] - 0.45
         self.text(MARGIN, f"scorecard.json SHA-256 {card.sha256}", 6.5, y=y, color=GREY)
         self.text(A4[0] - MARGIN, f"page {number} of {total}", 6.5, y=y, color=GREY, ha="right")
-
-
-def _line(x0: float, x1: float, y: float, color: str, width: float) -> Line2D:
-    return Line2D([x0, x1], [y, y], color=color, linewidth=width)
 
 
 def _clip(text: str | None, width: int) -> str:
@@ -160,7 +345,7 @@ def _header(page: Page, card: Scorecard) -> None:
     page.text(A4[0] - MARGIN, f"{card.rubric.title} · rubric {card.rubric.version}", 8,
               color=GREY, ha="right")
     page.y += 0.22
-    page.text(MARGIN, _clip(f"{card.model.name} {card.model.version}", 60), 18, weight="bold")
+    page.text(MARGIN, _clip(f"{card.model.name} {card.model.version}", 60), 18, bold=True)
     page.y += 0.38
     page.text(MARGIN, f"{card.model.id} · status: {card.model.status}", 9, color=GREY)
     page.y += 0.3
@@ -170,13 +355,14 @@ def _header(page: Page, card: Scorecard) -> None:
 
 def _summary(page: Page, card: Scorecard) -> None:
     top = page.y
-    page.text(MARGIN, points_text(card.final_score), 34, weight="bold",
-              color=VERMILLION if card.final_score == 0 else BLUE)
-    page.text(MARGIN + _big_width(points_text(card.final_score)) + 0.08,
-              f"/ {points_text(card.maximum)}", 14, y=top + 0.22, color=GREY)
+    score = A4[1] - top
+    page.put(MARGIN, score, points_text(card.final_score), 34, va="top", bold=True,
+             color=VERMILLION if card.final_score == 0 else BLUE)
+    page.rows.add(0.08, baseline(score, 34, "top"), f"/ {points_text(card.maximum)}", 14,
+                  color=GREY, after=True)
     page.text(MARGIN, "final score (lowest section)", 7.5, y=top + 0.62, color=GREY)
     x = MARGIN + 2.3
-    page.text(x, f"Level {card.level.range}", 11, y=top + 0.02, weight="bold")
+    page.text(x, f"Level {card.level.range}", 11, y=top + 0.02, bold=True)
     for i, line in enumerate(_wrap(card.level.summary, 62, 2)):
         page.text(x, line, 9, y=top + 0.28 + i * 0.17)
     weakest = next(s for s in card.sections if s.id == card.weakest_section)
@@ -184,11 +370,6 @@ def _summary(page: Page, card: Scorecard) -> None:
               f"({points_text(weakest.score)} of {points_text(weakest.maximum)})", 9,
               y=top + 0.66, color=VERMILLION)
     page.y = top + 1.0
-
-
-def _big_width(number: str) -> float:
-    """Approximate width in inches of a number set in 34 pt bold (digits 0.33 in)."""
-    return sum(0.18 if c == "." else 0.33 for c in number)
 
 
 def _assessment(page: Page, card: Scorecard) -> None:
@@ -214,12 +395,12 @@ def _person(name: str, role: str | None) -> str:
 
 def _chart(page: Page, card: Scorecard, min_score: float | None) -> None:
     page.heading("Section scores")
-    height = 0.55 + 0.36 * len(card.sections)
-    left, width = MARGIN + 2.3, A4[0] - 2 * MARGIN - 2.6
-    ax = page.fig.add_axes((left / A4[0], 1 - (page.y + height - 0.2) / A4[1],
-                            width / A4[0], (height - 0.55) / A4[1]))
-    draw_sections(ax, card.sections, card.final_score, card.weakest_section, min_score)
-    page.y += height + 0.3
+    height = 0.36 * len(card.sections)
+    roof = page.y + 0.45  # the key above the bars
+    box = Box(MARGIN + 2.3, A4[1] - roof - height, A4[0] - 2 * MARGIN - 2.6, height)
+    draw_sections(page.fig, page.put, box, card.sections, card.final_score,
+                  card.weakest_section, min_score)
+    page.y = roof + height + 0.55
 
 
 def _gaps(page: Page, card: Scorecard) -> None:
@@ -231,7 +412,7 @@ def _gaps(page: Page, card: Scorecard) -> None:
         return
     room = int((A4[1] - 0.9 - page.y) / 0.19)
     shown = gaps if len(gaps) <= room else gaps[: room - 1]
-    page.column(MARGIN, [t.id for t in shown], 8, 0.19, weight="bold")
+    page.column(MARGIN, [t.id for t in shown], 8, 0.19, bold=True)
     page.column(MARGIN + 0.85, [_clip(t.title, 60) for t in shown], 8, 0.19)
     page.column(MARGIN + 4.6, [_clip(f"n/a: {t.not_applicable}" if t.not_applicable
                                      else t.owner, 42) for t in shown], 7.5, 0.19, color=GREY)
@@ -252,7 +433,7 @@ def _tests_table(page: Page, card: Scorecard, room: float) -> None:
     """Every test, grouped by section; rows shrink to fit `room` inches if needed."""
     page.heading("Every test")
     for name, x in COLUMNS:
-        page.text(MARGIN + x, name, 7.5, weight="bold", color=GREY)
+        page.text(MARGIN + x, name, 7.5, bold=True, color=GREY)
     page.y += 0.2
     needed = 0.168 * len(card.tests) + 0.23 * len(card.sections)
     scale = min(1.0, room / needed) if needed else 1.0
@@ -260,23 +441,21 @@ def _tests_table(page: Page, card: Scorecard, room: float) -> None:
     for s in card.sections:
         page.y += 0.04 * scale
         page.text(MARGIN, f"{s.title} — {points_text(s.score)} of {points_text(s.maximum)}",
-                  8 * max(scale, 0.75), weight="bold")
+                  8 * max(scale, 0.75), bold=True)
         page.y += 0.19 * scale
         _test_rows(page, [t for t in card.tests if t.section == s.id], size, 0.168 * scale)
     page.y += 0.1
 
 
 def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float) -> None:
-    cells = [[t.id, _clip(t.title, 50), "", points_text(t.points), _clip(t.owner, 18),
-              t.last_run.isoformat() if t.last_run else "", _clip(t.schedule, 13)]
-             for t in tests]
-    for i, (_, x) in enumerate(COLUMNS):
-        if COLUMNS[i][0] == "Status":
-            for status, colour in STATUS_COLOURS.items():
-                page.column(MARGIN + x, [STATUS_TEXT[status] if t.status == status else ""
-                                         for t in tests], size, pitch, color=colour)
-        else:
-            page.column(MARGIN + x, [row[i] for row in cells], size, pitch)
+    for i, t in enumerate(tests):
+        y = page.y + i * pitch
+        cells = (t.id, _clip(t.title, 50), STATUS_TEXT[t.status], points_text(t.points),
+                 _clip(t.owner, 18), t.last_run.isoformat() if t.last_run else "",
+                 _clip(t.schedule, 13))
+        for (name, x), cell in zip(COLUMNS, cells, strict=True):
+            page.text(MARGIN + x, cell, size, y=y,
+                      color=STATUS_COLOURS[t.status] if name == "Status" else INK)
     page.y += pitch * len(tests)
 
 
@@ -294,7 +473,7 @@ def _evidence(page: Page, card: Scorecard, bottom: float) -> None:
         return
     page.heading("Evidence")
     shown = items if len(items) <= room else items[: room - 1]
-    page.column(MARGIN, [test_id for test_id, _ in shown], 7, 0.16, weight="bold")
+    page.column(MARGIN, [test_id for test_id, _ in shown], 7, 0.16, bold=True)
     page.column(MARGIN + 0.75, [_clip(f"{e.kind}: {e.title}" if e.title else e.kind, 40)
                                 for _, e in shown], 7, 0.16)
     page.column(MARGIN + 3.4, [_clip(e.url or e.path, 50) for _, e in shown], 6.5, 0.16,
@@ -361,11 +540,48 @@ def scorecard_figures(card: Scorecard, min_score: float | None = None) -> list[F
 
 def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     """scorecard.pdf bytes: two A4 pages, no dates, same input -> same bytes."""
+    figures = scorecard_figures(card, min_score)
+    core = core_fonts_suffice(drawn_text(figures))
     buf = io.BytesIO()
-    # Type 3 fonts: subsetting TrueType (type 42) with fontTools costs ~0.3 s more
-    # per document; the text stays extractable either way.
-    with matplotlib.rc_context({"pdf.fonttype": 3}), quiet_glyphs(), \
-            PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
-        for fig in scorecard_figures(card, min_score):
+    # Not core: DejaVu Sans as Type 3 fonts (subsetting TrueType, type 42, with fontTools
+    # costs ~0.3 s more per document); the text stays extractable either way.
+    with matplotlib.rc_context({"pdf.use14corefonts": core, "pdf.fonttype": 3}), \
+            quiet_glyphs(), \
+            _PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
+        for fig in figures:
             pdf.savefig(fig)
     return buf.getvalue()
+
+
+@functools.cache
+def _afm_font_name(filename: str) -> str:
+    from matplotlib._afm import AFM
+
+    with open(filename, "rb") as fh:
+        return str(AFM(fh).get_fontname())
+
+
+class _PdfFile(PdfFile):
+    """matplotlib's PdfFile, but naming a core font from an AFM file read once per
+    process: PdfFile parses the whole file (metrics and kerning pairs) in every
+    document only for the font's name, about 15 ms a document."""
+
+    def _write_afm_font(self, filename: str) -> Any:
+        name: Any = Name  # matplotlib's PDF writer has no type annotations
+        pdf: Any = self
+        fontdict = {"Type": name("Font"), "Subtype": name("Type1"),
+                    "BaseFont": name(_afm_font_name(str(filename))),
+                    "Encoding": name("WinAnsiEncoding")}
+        obj = pdf.reserveObject("font dictionary")
+        pdf.writeObject(obj, fontdict)
+        return obj
+
+
+class _PdfPages(PdfPages):
+    """PdfPages writing through _PdfFile (tests check matplotlib still calls this)."""
+
+    def _ensure_file(self) -> Any:
+        if self._file is None:
+            make: Any = _PdfFile
+            self._file = make(self._filename, metadata=self._metadata)
+        return self._file

@@ -1,0 +1,151 @@
+"""The scorecard PDF's two font paths (core Helvetica for cp1252 text, embedded DejaVu Sans
+for anything else), its text, and the section chart's layout."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
+from test_readiness_fixtures import make_registry, readiness, standard_registry
+
+from mlcards.context import BuildContext
+from mlcards.plots import readiness as plots
+from mlcards.render import make_environment
+from mlcards.scorecard import version_scorecard
+from mlcards.scorecard_data import Scorecard
+from mlcards.validate import load_registry
+
+
+def scorecards(root: Path) -> dict[str, Scorecard]:
+    registry = load_registry(root)
+    ctx = BuildContext(registry, make_environment())
+    return {mv.key: card for mv in registry.versions()
+            if (card := version_scorecard(ctx, mv)) is not None}
+
+
+@pytest.fixture(scope="module")
+def alpha(tmp_path_factory: pytest.TempPathFactory) -> Scorecard:
+    return scorecards(standard_registry(tmp_path_factory.mktemp("registry")))["alpha/1.1.0"]
+
+
+def owned_by(tmp_path: Path, owner: str) -> Scorecard:
+    make_registry(tmp_path, {"m": {"1.0.0": ("approved", readiness(
+        {"data-1": {"status": "not-done", "owner": owner},
+         "infra-2": {"status": "automated"}}))}})
+    return scorecards(tmp_path)["m/1.0.0"]
+
+
+def pdf_text(tmp_path: Path, pdf: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed to read the PDF's text")
+    path = tmp_path / "scorecard.pdf"
+    path.write_bytes(pdf)
+    run = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                         capture_output=True, text=True)
+    assert run.stdout.count("\f") == 2  # two pages
+    return run.stdout
+
+
+def test_cp1252_text_uses_the_core_fonts_and_stays_extractable(
+        tmp_path: Path, alpha: Scorecard) -> None:
+    pdf = plots.scorecard_pdf(alpha, 1.0)
+    assert b"/BaseFont /Helvetica" in pdf and b"/Type3" not in pdf and b"/FontFile" not in pdf
+    text = pdf_text(tmp_path, pdf)
+    assert "Alpha model 1.1.0" in text
+    assert re.search(r"^\s*2\s+/ ?7\b", text, re.M)  # the final score, big, of 7
+    assert "final score (lowest section) = 2" in text and "policy minimum = 1" in text
+    for item in alpha.provenance.inputs:
+        assert item.sha256 in text
+    assert f"scorecard.json SHA-256 {alpha.sha256}" in text
+    assert "Tests for Features and Data — 2 of 7" in text  # cp1252 punctuation is kept
+    assert "Data team" in text and "2026-01-30" in text
+
+
+def test_other_characters_fall_back_to_embedded_fonts(tmp_path: Path) -> None:
+    card = owned_by(tmp_path, "Zoë 张")
+    pdf = plots.scorecard_pdf(card)
+    assert b"/Type3" in pdf and b"/BaseFont /Helvetica" not in pdf
+    text = pdf_text(tmp_path, pdf)
+    assert text.count("Zoë 张") == 2  # gaps on page 1, every test on page 2
+    assert "M model 1.0.0" in text and card.sha256 in text
+
+
+@pytest.mark.parametrize("owner", ["Zoe", "Zoë 张"])
+def test_same_card_same_bytes(tmp_path: Path, owner: str) -> None:
+    card = owned_by(tmp_path, owner)
+    assert plots.scorecard_pdf(card, 1.0) == plots.scorecard_pdf(card, 1.0)
+    assert plots.section_chart_svg(card, 1.0) == plots.section_chart_svg(card, 1.0)
+
+
+@pytest.mark.parametrize(("text", "core"), [
+    ("Zoë — “quoted” … € · naïve Œuvre", True),
+    ("score ≥ 1", False), ("−0.5", False), ("⚠ note", False), ("张", False), ("🙂", False),
+    ("\u0081", False),  # a hole in cp1252
+])
+def test_core_fonts_only_for_cp1252(text: str, core: bool) -> None:
+    assert plots.core_fonts_suffice(["plain", text]) is core
+
+
+def test_every_drawn_string_decides_the_fonts(alpha: Scorecard) -> None:
+    strings = plots.drawn_text(plots.scorecard_figures(alpha, 1.0))
+    for expected in ("Alpha model 1.1.0", "Tests for Features and Data", "2 / 7",
+                     "policy minimum = 1", alpha.provenance.inputs[0].sha256):
+        assert expected in strings
+    assert plots.core_fonts_suffice(strings)
+
+
+def test_core_font_names_are_read_once_per_process(alpha: Scorecard) -> None:
+    """matplotlib's PdfFile parses the whole AFM file per document; mlcards' PdfPages
+    makes it use a cached name. Fails if matplotlib stops calling the hooks."""
+    assert isinstance(plots._PdfPages(io.BytesIO())._ensure_file(), plots._PdfFile)
+    plots.scorecard_pdf(alpha)
+    before = plots._afm_font_name.cache_info()
+    plots.scorecard_pdf(alpha)
+    after = plots._afm_font_name.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 2  # regular, bold
+
+
+@pytest.mark.parametrize(("top", "ticks"), [
+    (0, [0, 1]), (7, list(range(8))), (10, list(range(11))), (11, [0, 2, 4, 6, 8, 10]),
+    (28, [0, 5, 10, 15, 20, 25]), (100, list(range(0, 101, 10)))])
+def test_tick_values(top: float, ticks: list[float]) -> None:
+    assert plots.tick_values(top) == ticks
+
+
+def outside(fig: Any) -> list[str]:
+    """Texts of the figure that reach outside it when drawn."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.bbox
+    return [t.get_text() for t in fig.findobj(Text)
+            if (e := t.get_window_extent(renderer)).x0 < box.x0 or e.x1 > box.x1
+            or e.y0 < box.y0 or e.y1 > box.y1]
+
+
+@pytest.mark.parametrize("policy", [None, 1.0, 7.0, 12.0])
+def test_section_chart_texts_fit_and_lines_are_labelled(alpha: Scorecard,
+                                                        policy: float | None) -> None:
+    fig = plots.section_chart(alpha, policy)
+    assert outside(fig) == []
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "final score (lowest section) = 2" in texts
+    policy_labels = [t for t in texts if t.startswith("policy minimum = ")]
+    assert policy_labels == ([] if policy is None else [f"policy minimum = {policy:g}"])
+    assert [t for t in texts if "/" in t] == ["2 / 7"] * 4
+    assert "section score (sum of test points: manual 0.5, automated 1)" in texts
+    width = fig.get_size_inches()[0] * fig.dpi
+    lines = [a for a in fig.get_children() if a.__class__.__name__ == "Line2D"]
+    assert all(0 < x < width for line in lines for x in line.get_transform().transform(
+        line.get_xydata())[:, 0])  # a policy above the rubric's maximum is still drawn
+
+
+def test_section_chart_svg_has_no_axes_or_legend(alpha: Scorecard) -> None:
+    svg = plots.section_chart_svg(alpha, 1.0).decode()
+    assert 'id="axes_1"' not in svg and 'id="legend_1"' not in svg
+    assert "Tests for Features and Data" in svg and "policy minimum = 1" in svg

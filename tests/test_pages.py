@@ -131,7 +131,8 @@ def test_landing_page_rebases_fragment_links(tmp_path: Path, no_fragments: list[
     assert "[scorecard](0.1.0/scorecard.md)" in landing
     assert "![plot](0.1.0/plots/a.svg)" in landing
     assert "[ext](https://x.org)" in landing
-    assert landing.startswith('---\ntitle: "Example model"\n---\n\n# Example model\n')
+    assert landing.startswith('---\ntitle: "Example model"\nsearch:\n  exclude: true\n---\n\n'
+                              '# Example model\n')
 
 
 def test_unknown_slot_is_an_error_naming_the_fragment(tmp_path: Path,

@@ -1,9 +1,10 @@
 """Drawing the evaluation plots (see mlcards.plots.evaluation for the plan).
 
-Conventions: margins in inches through fig.subplots_adjust (never
-tight_layout), explicit ticks and limits (no autoscaling work at save time),
-titles placed at a fixed height, Okabe-Ito colours plus marker shapes so no
-information is carried by colour alone.
+Conventions: bars, gaps and heatmaps are small multiples laid out in inches on
+a `Canvas` (mlcards.plots.canvas: no Axes per panel, no layout engine); the
+threshold curves keep Axes with margins in inches through fig.subplots_adjust
+(never tight_layout). Explicit ticks and limits, Okabe-Ito colours plus marker
+shapes so no information is carried by colour alone.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from mlcards.plots import OKABE_ITO, new_figure
 from mlcards.plots.canvas import Canvas, Scale
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from mlcards.evaluation import EvaluationReport
@@ -91,19 +91,6 @@ def _axis_label(report: EvaluationReport, metric: str) -> str:
     if metric in UNIT_METRICS:
         return f"{label} (0 to 1)"
     return f"{label} (label units)" if metric in METRICS else label
-
-
-def _labels(ax: Axes, axis: str, positions: list[float], texts: list[str], size: float) -> None:
-    """Category labels as plain texts beside the axis: a Text each instead of a Tick
-    (five artists each), which is most of the cost of a small chart."""
-    if axis == "x":
-        for pos, text in zip(positions, texts, strict=True):
-            ax.annotate(text, (pos, 0.0), xycoords=ax.get_xaxis_transform(), xytext=(0, -4),
-                        textcoords="offset points", ha="center", va="top", fontsize=size)
-    else:
-        for pos, text in zip(positions, texts, strict=True):
-            ax.annotate(text, (0.0, pos), xycoords=ax.get_yaxis_transform(), xytext=(-4, 0),
-                        textcoords="offset points", ha="right", va="center", fontsize=size)
 
 
 # --------------------------------------------------------------------------- panels

@@ -265,7 +265,7 @@ def draw_disparity(report: EvaluationReport, by_metric: list[list[Disparity]]) -
             if (d.features, g.slice) not in label:
                 keys.append((d.features, g.slice))
                 label[(d.features, g.slice)] = \
-                    f"{short(' · '.join(v for _, v in g.slice), 22)}  {_count(g.n)}"
+                    f"{short(' · '.join(v for _, v in g.slice), 34)}  {_count(g.n)}"
     order = sorted(range(len(keys)), key=lambda k: (_head_of(keys[k], keys), k))
     keys = [keys[k] for k in order]
     row_of = {key: k for k, key in enumerate(keys)}

@@ -41,6 +41,7 @@ from matplotlib.path import Path
 from matplotlib.text import Text
 
 from mlcards.plots import OKABE_ITO, new_figure, svg_bytes
+from mlcards.plots.canvas import ASCENT, MIDDLE
 from mlcards.scorecard_data import Scorecard, ScorecardSection, ScorecardTest
 
 BLUE, ORANGE, GREEN, VERMILLION = OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[3]
@@ -54,10 +55,6 @@ PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": None, "Produce
 Ha = Literal["left", "center", "right"]
 Va = Literal["top", "center", "baseline"]
 Dash = Literal["--", ":"]
-ASCENT = 0.76
-"""Top of a line of text above its baseline, in em (DejaVu Sans' typographic ascender)."""
-MIDDLE = 0.32
-"""Middle of a line of text (between x-height and capitals) above its baseline, in em."""
 
 
 def points_text(value: float) -> str:

@@ -171,6 +171,7 @@ def _completeness(ctx: BuildContext, compute: Callable[[BuildContext], Any]) -> 
 
 PERSISTENT: dict[str, Callable[[BuildContext, ModelVersion], str]] = {
     "evaluation": evaluation_key,
+    "headline": evaluation_key,
     "scorecard": scorecard_key,
 }
 """ctx.cached kinds kept in the build cache across builds (pickled)."""
@@ -191,6 +192,16 @@ def remember(ctx: BuildContext, kind: str, mv: ModelVersion, compute: Callable[[
         value = compute()
         cache.put_object(kind, key, (value,))
         return value
+
+
+def is_known(ctx: BuildContext, kind: str, mv: ModelVersion) -> bool:
+    """Whether a ctx.cached result of a persistent kind was computed in this build or
+    is stored in the build cache (so it computed without error), without loading it."""
+    if (kind, mv.key) in ctx.memo:
+        return True
+    keyf = PERSISTENT.get(kind)
+    cache = active_cache()
+    return keyf is not None and cache is not None and cache.has(kind, keyf(ctx, mv))
 
 
 # --------------------------------------------------------------------------- producers

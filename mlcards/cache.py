@@ -121,6 +121,10 @@ class Cache:
         self.hits += 1
         return data
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored (entries are written whole: see put)."""
+        return os.path.isfile(self.location(kind, key))
+
     def put(self, kind: str, key: str, data: bytes) -> None:
         """Store an entry atomically; a read-only or full disk just disables the cache."""
         if not self.writable:

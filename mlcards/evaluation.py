@@ -240,9 +240,14 @@ def evaluation_report(ctx: BuildContext, mv: ModelVersion) -> EvaluationReport |
 
 
 def check_registry(ctx: BuildContext) -> list[Problem]:
-    """Compute every version's evaluation; return all problems found (for the gate)."""
+    """Compute every version's evaluation; return all problems found (for the gate).
+    A report stored in the build cache computed without a problem: it is not loaded."""
+    from mlcards.buildkeys import is_known
+
     problems: list[Problem] = []
     for mv in ctx.registry.versions():
+        if mv.evaluation is None or is_known(ctx, "evaluation", mv):
+            continue
         try:
             evaluation_report(ctx, mv)
         except InvalidInput as exc:

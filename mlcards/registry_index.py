@@ -76,8 +76,14 @@ def readiness(score: Score | None) -> dict[str, Any] | None:
 
 def headline_metrics(ctx: BuildContext, mv: ModelVersion) -> list[dict[str, Any]]:
     """Overall values of the metrics marked `headline` (all metrics when none is), as
-    the card page shows them: given in evaluation.yaml or computed from predictions."""
+    the card page shows them: given in evaluation.yaml or computed from predictions.
+    Kept in the build cache with the report's key (a warm build need not load reports)."""
+    result: list[dict[str, Any]] = ctx.cached("headline", mv,
+                                               lambda: _headline_metrics(ctx, mv))
+    return result
 
+
+def _headline_metrics(ctx: BuildContext, mv: ModelVersion) -> list[dict[str, Any]]:
     report = evaluation_report(ctx, mv)
     if report is None:
         return []

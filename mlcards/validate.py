@@ -19,8 +19,18 @@ import jsonschema
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ValidationError
 
+from mlcards import timing
+from mlcards.cache import active_cache, code_key, digest
 from mlcards.errors import InvalidInput, Problem, display_path
-from mlcards.load import LoadedYaml, YamlError, did_you_mean, format_loc, load_yaml_file
+from mlcards.load import (
+    MAX_FILE_BYTES,
+    LoadedYaml,
+    PathKey,
+    YamlError,
+    did_you_mean,
+    format_loc,
+    load_yaml_file,
+)
 from mlcards.rubric import Rubric, builtin_rubric
 from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
 from mlcards.schema.card import CARD_SECTIONS
@@ -38,17 +48,36 @@ PLACEHOLDERS = re.compile(
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass
 class SourceFile:
-    """An input file as read: its path, its hash and its parsed YAML."""
+    """An input file as read: its path, its hash and its parsed YAML.
 
-    path: Path
-    sha256: str
-    doc: LoadedYaml
+    A file that came validated from the build cache is parsed again (from the
+    parse cache) only when something asks for its YAML, e.g. to locate a problem.
+    """
+
+    __slots__ = ("_doc", "path", "sha256")
+
+    def __init__(self, path: Path, sha256: str, doc: LoadedYaml | None = None) -> None:
+        self.path = path
+        self.sha256 = sha256
+        self._doc = doc
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.sha256[:12]!r})"
+
+    @property
+    def doc(self) -> LoadedYaml:
+        if self._doc is None:
+            self._doc = load_yaml_file(self.path)
+        return self._doc
 
     @property
     def name(self) -> str:
-        return self.doc.name
+        return display_path(self.path)
+
+    def problem(self, loc: PathKey, message: str, *, key: bool = False) -> Problem:
+        """A located Problem for `loc` in this file (parses it when it was not)."""
+        return self.doc.problem(loc, message, key=key)
 
 
 @dataclass
@@ -117,7 +146,42 @@ def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
         problems.append(exc.problem)
         return None
     problems.extend(doc.problems)
-    return SourceFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), doc)
+    return SourceFile(path, hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), doc)
+
+
+def load_document(path: Path, model: type[M],
+                  problems: list[Problem]) -> tuple[SourceFile | None, M | None]:
+    """read_source + validate_document, through the build cache: a file whose exact
+    bytes validated before without any problem comes back validated, unparsed."""
+    cache = active_cache()
+    raw = _small_file_bytes(path) if cache is not None else None
+    if cache is None or raw is None:
+        src = read_source(path, problems)
+        return src, validate_document(src.doc, model, problems) if src else None
+    sha = hashlib.sha256(raw).hexdigest()
+    key = digest(code_key(), "valid", model.__module__, model.__qualname__, sha)
+    stored = cache.get_object("valid", key)
+    if isinstance(stored, model):
+        timing.count("cached valid documents")
+        return SourceFile(path, sha), stored
+    before = len(problems)
+    src = read_source(path, problems)
+    value = validate_document(src.doc, model, problems) if src else None
+    if value is not None and src is not None and len(problems) == before \
+            and src.sha256 == sha:
+        cache.put_object("valid", key, value)
+    return src, value
+
+
+def _small_file_bytes(path: Path) -> bytes | None:
+    """The file's bytes when it is readable and within the size limit, else None
+    (load_yaml_file then reports the problem)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def validate_document(doc: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
@@ -301,11 +365,10 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
         path = vdir / fname
         if not path.exists():
             continue
-        src = read_source(path, problems)
+        src, parsed[fname] = load_document(path, model, problems)
         if src is None:
             continue
         files[fname.removesuffix(".yaml")] = src
-        parsed[fname] = validate_document(src.doc, model, problems)
     card = parsed.get("card.yaml")
     if not isinstance(card, Card):
         return None
@@ -323,7 +386,7 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
 
 def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
                    rubrics: dict[str, Rubric], problems: list[Problem], strict: bool) -> None:
-    card_doc = mv.files["card"].doc
+    card_doc = mv.files["card"]
     details = mv.card.model_details
     if details.id != mv.model_id:
         problems.append(card_doc.problem(("model_details", "id"),
@@ -346,7 +409,7 @@ def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
 
 def _check_evaluation(mv: ModelVersion, root: Path, problems: list[Problem]) -> None:
     assert mv.evaluation is not None
-    doc = mv.files["evaluation"].doc
+    doc = mv.files["evaluation"]
     defined = [m.name for m in mv.evaluation.metrics]
     for i, result in enumerate(mv.evaluation.results):
         if result.metric not in defined:
@@ -362,7 +425,7 @@ def _check_evaluation(mv: ModelVersion, root: Path, problems: list[Problem]) -> 
 def _check_readiness(mv: ModelVersion, root: Path, rubrics: dict[str, Rubric],
                      problems: list[Problem]) -> None:
     assert mv.readiness is not None
-    doc = mv.files["readiness"].doc
+    doc = mv.files["readiness"]
     rubric = rubrics.get(mv.readiness.rubric)
     if rubric is None:
         problems.append(doc.problem(("rubric",), f"unknown rubric {mv.readiness.rubric!r}; "
@@ -390,7 +453,7 @@ def _check_custom(mv: ModelVersion, root: Path, config: RegistryConfig,
     schema = _custom_schema(root, config)
     if schema is None:
         return
-    doc = mv.files["card"].doc
+    doc = mv.files["card"]
     validator = jsonschema.Draft202012Validator(schema)
     for err in sorted(validator.iter_errors(mv.card.custom), key=lambda e: list(e.path)):
         loc = ("custom", *err.absolute_path)
@@ -466,13 +529,13 @@ def _check_replacements(models: list[ModelEntry], problems: list[Problem]) -> No
         for mv in m.versions:
             dep = mv.card.deprecation
             if dep and dep.replaced_by and dep.replaced_by not in ids:
-                problems.append(mv.files["card"].doc.problem(
+                problems.append(mv.files["card"].problem(
                     ("deprecation", "replaced_by"),
                     f"replacement model {dep.replaced_by!r} is not in the registry"
                     f"{did_you_mean(dep.replaced_by, sorted(ids))}"))
 
 
-def confined_path(boundary: Path, rel: str, base: Path, doc: LoadedYaml,
+def confined_path(boundary: Path, rel: str, base: Path, doc: LoadedYaml | SourceFile,
                   loc: tuple[str | int, ...], problems: list[Problem],
                   *, must_exist: bool = False) -> Path | None:
     """Resolve `rel` against `base`; it must stay inside `boundary` (symlinks resolved)."""

@@ -4,6 +4,7 @@ cache misses when an input, a template or mlcards itself changes."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -202,3 +203,36 @@ def test_shared_text_metrics_give_the_same_figures() -> None:
     again = figure()  # measured from the shared metrics
     textcache._METRICS.clear()
     assert again == first == figure()
+
+
+def test_valid_document_cache_locates_later_problems_like_a_cold_load(
+        registry: Path, tmp_path: Path, run_cli: Run) -> None:
+    """A card that came validated from the cache is parsed again when a cross-file
+    check (here: a replacement model that no longer exists) must locate a problem."""
+    card = registry / "models" / "model-0000" / "1.0.0" / "card.yaml"
+    doc = yaml.safe_load(card.read_text(encoding="utf-8"))
+    doc["deprecation"] = {"reason": "superseded", "replaced_by": "model-0001"}
+    card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert run_cli("validate", registry, "--cache-dir", cache).code == 0
+    assert any((cache / "valid").rglob("*")), "validated documents were not cached"
+    shutil.rmtree(registry / "models" / "model-0001")
+    warm = run_cli("validate", registry, "--cache-dir", cache)
+    cold = run_cli("validate", registry, "--no-cache")
+    assert warm.code == cold.code == 1
+    line = next(i for i, text in enumerate(card.read_text(encoding="utf-8").splitlines(), 1)
+                if "replaced_by" in text)
+    assert f"card.yaml:{line}:" in warm.err and "model-0001" in warm.err
+    assert warm.err == cold.err
+
+
+def test_valid_document_cache_validates_a_changed_file_again(
+        registry: Path, tmp_path: Path, run_cli: Run) -> None:
+    cache = tmp_path / "cache"
+    assert run_cli("validate", registry, "--cache-dir", cache).code == 0
+    card = registry / "models" / "model-0000" / "1.0.0" / "card.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("status: approved",
+                                                             "status: shipped"),
+                    encoding="utf-8")
+    warm = run_cli("validate", registry, "--cache-dir", cache)
+    assert warm.code == 1 and "card.yaml:2:" in warm.err and "status" in warm.err

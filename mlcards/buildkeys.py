@@ -232,6 +232,33 @@ def defer_scorecard(ctx: BuildContext, mv: ModelVersion, paths: list[str],
     return defer("scorecards", key, paths, lambda: _bytes_of(make()), stage="plots")
 
 
+def whole_registry_outputs(ctx: BuildContext, name: str,
+                           make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
+    """The files of a producer that reads the whole registry, from the build cache when
+    no model, setting, revision, date or earlier output changed (`make` otherwise)."""
+    from mlcards.deferred import CachedFile
+    from mlcards.titles import with_safe_title
+
+    cache = active_cache()
+    if cache is None:
+        return list(make())
+    key = digest("registry-outputs", name, registry_settings(ctx),
+                 [model_inputs(ctx, m) for m in ctx.registry.models], revision(ctx),
+                 ctx.build_date, sorted(ctx.produced))
+    manifest = cache.get_object("manifest", key)
+    if isinstance(manifest, list):
+        timing.count("cached registry files", len(manifest))
+        return [CachedFile(path, cache, blob) for path, blob in manifest]
+    files = [with_safe_title(f) for f in make()]
+    stored: list[tuple[str, str]] = []
+    for out in files:
+        blob = digest(out.content)
+        cache.put("blob", blob, out.content)
+        stored.append((out.path, blob))
+    cache.put_object("manifest", key, stored)
+    return files
+
+
 def defer_model_pages(ctx: BuildContext, model: ModelEntry, paths: list[str],
                       make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
     """A model's card pages and landing page."""

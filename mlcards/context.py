@@ -80,6 +80,13 @@ def producer(func: Producer) -> Producer:
     return func
 
 
+def whole_registry(func: Producer) -> Producer:
+    """Mark a producer whose files are a pure function of the whole registry (index
+    pages, registry.json): a build with no changed input takes them from the cache."""
+    func.whole_registry = True  # type: ignore[attr-defined]
+    return func
+
+
 def card_fragment(func: CardFragment) -> CardFragment:
     """Register a function that fills named slots of each card page."""
     CARD_FRAGMENTS.append(func)

@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from mlcards.context import CARD_FRAGMENTS, CARD_SLOTS, BuildContext, producer
+from mlcards.context import CARD_FRAGMENTS, CARD_SLOTS, BuildContext, producer, whole_registry
 from mlcards.errors import MlcardsError
 from mlcards.history import lifecycle_badges
 from mlcards.outputs import OutputFile
@@ -134,6 +134,7 @@ def static_assets(ctx: BuildContext) -> Iterator[OutputFile]:
 
 
 @producer
+@whole_registry
 def home_page(ctx: BuildContext) -> Iterator[OutputFile]:
     rows = [version_row(ctx, m.latest) for m in ctx.registry.models]
     yield render_page(ctx, "home.md.j2", "index.md", rows=rows,
@@ -142,12 +143,14 @@ def home_page(ctx: BuildContext) -> Iterator[OutputFile]:
 
 
 @producer
+@whole_registry
 def models_index_page(ctx: BuildContext) -> Iterator[OutputFile]:
     models = [(m, version_row(ctx, m.latest)) for m in ctx.registry.models]
     yield render_page(ctx, "models_index.md.j2", "models/index.md", models=models)
 
 
 @producer
+@whole_registry
 def tags_page(ctx: BuildContext) -> Iterator[OutputFile]:
     latest = [m.latest for m in ctx.registry.models]
     by_tag = {t: [mv for mv in latest if t in mv.card.tags] for t in all_tags(ctx)}

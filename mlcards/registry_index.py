@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlcards import __version__
-from mlcards.context import BuildContext, producer
+from mlcards.context import BuildContext, producer, whole_registry
 from mlcards.evaluation import MetricInfo, evaluation_report
 from mlcards.outputs import OutputFile
 from mlcards.readiness import Score
@@ -180,6 +180,7 @@ def index_json(ctx: BuildContext) -> bytes:
 
 
 @producer
+@whole_registry
 def produce_index(ctx: BuildContext) -> Iterator[OutputFile]:
     """Write registry.json at the docs root (run last, so links see every download)."""
     yield OutputFile(INDEX_PATH, index_json(ctx))

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 from packaging.version import Version
 
-from mlcards.context import BuildContext, card_fragment, producer
+from mlcards.context import BuildContext, card_fragment, producer, whole_registry
 from mlcards.outputs import OutputFile
 from mlcards.provenance import source_revision
 from mlcards.readiness import (
@@ -257,12 +257,17 @@ def index_page(ctx: BuildContext, rows: list[IndexRow]) -> str:
 
 @producer
 def produce_readiness(ctx: BuildContext) -> list[OutputFile]:
-    """Scorecards of every assessed version, then the registry overview and CSV."""
-    files = [f for mv in ctx.registry.versions() for f in deferred_scorecard(ctx, mv)]
+    """Scorecards of every assessed version (made later, see deferred_scorecard)."""
+    return [f for mv in ctx.registry.versions() for f in deferred_scorecard(ctx, mv)]
+
+
+@producer
+@whole_registry
+def readiness_overview(ctx: BuildContext) -> list[OutputFile]:
+    """The registry's readiness overview page and CSV."""
     rows = index_rows(ctx)
-    files.append(OutputFile.text(INDEX, index_page(ctx, rows)))
-    files.append(OutputFile(INDEX_CSV, readiness_csv(ctx, rows)))
-    return files
+    return [OutputFile.text(INDEX, index_page(ctx, rows)),
+            OutputFile(INDEX_CSV, readiness_csv(ctx, rows))]
 
 
 @card_fragment

@@ -236,3 +236,23 @@ def test_valid_document_cache_validates_a_changed_file_again(
                     encoding="utf-8")
     warm = run_cli("validate", registry, "--cache-dir", cache)
     assert warm.code == 1 and "card.yaml:2:" in warm.err and "status" in warm.err
+
+
+def test_registry_wide_pages_come_from_the_cache_until_a_model_changes(
+        registry: Path, tmp_path: Path, run_cli: Run) -> None:
+    cache = tmp_path / "cache"
+    first = build(run_cli, registry, tmp_path / "a", "--docs-only", "--cache-dir", cache)
+    again = run_cli("build", registry, "-o", tmp_path / "b", "--docs-only", "--cache-dir",
+                    cache, "--timings")
+    assert again.code == 0 and "cached registry files" in again.err
+    assert hashes(tmp_path / "b") == first
+    card = registry / "models" / "model-0001" / "1.0.0" / "card.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("name: Model 0001",
+                                                             "name: Renamed Model"),
+                    encoding="utf-8")
+    cached = build(run_cli, registry, tmp_path / "c", "--docs-only", "--cache-dir", cache)
+    uncached = build(run_cli, registry, tmp_path / "d", "--docs-only", "--no-cache")
+    assert cached == uncached
+    differ = {p for p in first if first[p] != cached.get(p)}
+    assert {"docs/registry.json", "docs/readiness/index.md",
+            "docs/readiness/readiness.csv"} <= differ

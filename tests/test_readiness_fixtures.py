@@ -93,14 +93,14 @@ def test_standard_registry_is_valid(tmp_path: Path) -> None:
 
 
 def produce_files(ctx: Any) -> dict[str, bytes]:
-    """Run the readiness producer and return path -> bytes. Costly files may come back
+    """Run the readiness producers and return path -> bytes. Costly files may come back
     deferred (mlcards.deferred: made after every producer ran); resolve them here the
     way the site build does."""
     import importlib
 
-    from mlcards.scorecard import produce_readiness
+    from mlcards.scorecard import produce_readiness, readiness_overview
 
-    files = list(produce_readiness(ctx))
+    files = [*produce_readiness(ctx), *readiness_overview(ctx)]
     try:
         deferred = importlib.import_module("mlcards.deferred")
     except ModuleNotFoundError:

@@ -169,7 +169,14 @@ def _completeness(ctx: BuildContext, compute: Callable[[BuildContext], Any]) -> 
 # --------------------------------------------------------------------------- ctx.cached
 
 
+def checklist_counts_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    """A version's checklist counts: its files, its evaluation report, the settings."""
+    return digest("checklist-counts", registry_settings(ctx), version_inputs(ctx, mv),
+                  evaluation_key(ctx, mv))
+
+
 PERSISTENT: dict[str, Callable[[BuildContext, ModelVersion], str]] = {
+    "checklist-counts": checklist_counts_key,
     "evaluation": evaluation_key,
     "headline": evaluation_key,
     "scorecard": scorecard_key,

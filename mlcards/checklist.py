@@ -6,6 +6,8 @@ next review, replacement of a deprecated model). Rules: `mlcards.review`.
 
 from __future__ import annotations
 
+from functools import partial
+
 from mlcards.context import BuildContext, card_fragment
 from mlcards.history import REGISTRY_KEY, as_of, flags
 from mlcards.review import (
@@ -13,17 +15,26 @@ from mlcards.review import (
     current_versions,
     measurements_function,
     prompt_label,
-    registry_completeness,
 )
 from mlcards.validate import ModelVersion
 
 
 def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
+    """(percent of prompts filled over every model's current version, their number):
+    registry_completeness summed from each version's counts, which the build cache
+    keeps (a changed model does not load every other model's evaluation report)."""
     def compute() -> tuple[int, int]:
         measured_by = measurements_function(ctx.registry, ctx)
-        filled, total = registry_completeness(ctx.registry, measured_by)
+
+        def counts(mv: ModelVersion) -> tuple[int, int]:
+            c = checklist(ctx.registry, mv, measured_by)
+            return c.filled, c.total
+
+        current = current_versions(ctx.registry)
+        both = [ctx.cached("checklist-counts", mv, partial(counts, mv)) for mv in current]
+        filled, total = sum(f for f, _ in both), sum(t for _, t in both)
         pct = round(100 * filled / total) if total else 100
-        return pct, len(current_versions(ctx.registry))
+        return pct, len(current)
 
     result: tuple[int, int] = ctx.cached("checklist.completeness", REGISTRY_KEY, compute)
     return result

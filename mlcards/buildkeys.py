@@ -75,10 +75,10 @@ def readiness_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
 
 
 def predictions_sha(mv: ModelVersion) -> str | None:
-    ev = mv.evaluation
-    if ev is None or ev.predictions is None:
+    summary = mv.evaluation_summary
+    if summary is None or summary.predictions is None:
         return None
-    return file_sha256((mv.folder / ev.predictions.path).resolve())
+    return file_sha256((mv.folder / summary.predictions.path).resolve())
 
 
 def model_inputs(ctx: BuildContext, model: ModelEntry) -> str:

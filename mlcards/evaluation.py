@@ -246,7 +246,7 @@ def check_registry(ctx: BuildContext) -> list[Problem]:
 
     problems: list[Problem] = []
     for mv in ctx.registry.versions():
-        if mv.evaluation is None or is_known(ctx, "evaluation", mv):
+        if not mv.has_evaluation or is_known(ctx, "evaluation", mv):
             continue
         try:
             evaluation_report(ctx, mv)
@@ -277,7 +277,7 @@ def evaluation_plots(ctx: BuildContext) -> Iterable[OutputFile]:
     if problems:  # every version's problems at once, not only the first broken one
         raise InvalidInput(problems)
     for mv in ctx.registry.versions():
-        if mv.evaluation is not None:
+        if mv.has_evaluation:
             yield from defer_plots(ctx, mv, partial(plot_files, ctx, mv))
 
 

@@ -68,12 +68,8 @@ def version_row(ctx: BuildContext, mv: ModelVersion) -> VersionRow:
 
 def headline_results(mv: ModelVersion) -> list[tuple[str, Result]]:
     """Overall results of the metrics marked `headline` (the first metric when none is)."""
-    ev = mv.evaluation
-    if ev is None:
-        return []
-    names = [m.name for m in ev.metrics if m.headline] or [m.name for m in ev.metrics[:1]]
-    overall = {r.metric: r for r in ev.results if not r.slice}
-    return [(name, overall[name]) for name in names if name in overall]
+    summary = mv.evaluation_summary
+    return [] if summary is None else list(summary.headline)
 
 
 def tag_anchors(ctx: BuildContext) -> dict[str, str]:

@@ -130,7 +130,7 @@ def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dic
         "dates": {
             "released": _date(details.date),
             "next_review": _date(card.next_review),
-            "evaluated": _date(mv.evaluation.date if mv.evaluation else None),
+            "evaluated": _date(summary.date if (summary := mv.evaluation_summary) else None),
             "assessed": _date(mv.readiness.date if mv.readiness else None),
             "assessment_next_review": _date(mv.readiness.next_review if mv.readiness
                                             else None),

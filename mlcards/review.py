@@ -91,8 +91,9 @@ def _dates(mv: ModelVersion) -> Iterable[dt.date]:
     card = mv.card
     yield card.model_details.date
     yield from (a.date for a in card.approvals)
-    if mv.evaluation is not None and mv.evaluation.date is not None:
-        yield mv.evaluation.date
+    summary = mv.evaluation_summary
+    if summary is not None and summary.date is not None:
+        yield summary.date
     if mv.readiness is not None:
         yield mv.readiness.date
         yield from (t.last_run for t in mv.readiness.tests.values() if t.last_run)
@@ -130,7 +131,7 @@ def lifecycle_flags(registry: Registry, mv: ModelVersion, as_of: dt.date) -> lis
     """Stale evaluation, overdue review or assessment, deprecation without replacement."""
     card, out = mv.card, []
     released = card.model_details.date
-    ev = mv.evaluation
+    ev = mv.evaluation_summary
     if ev is not None and ev.date is not None and ev.date < released:
         out.append(Flag("stale-evaluation",
                         f"evaluation dated {ev.date} is older than the release of this "
@@ -230,7 +231,8 @@ def _prompt_filled(mv: ModelVersion, section: str, prompt: str,
 
 
 def _predicts(mv: ModelVersion, features: int) -> bool:
-    pred = mv.evaluation.predictions if mv.evaluation else None
+    summary = mv.evaluation_summary
+    pred = summary.predictions if summary else None
     return pred is not None and len(pred.sensitive) >= features
 
 

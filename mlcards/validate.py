@@ -7,8 +7,10 @@ metric definitions, rubric test ids, file references, the custom JSON Schema).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlcards import timing
 from mlcards.cache import active_cache, code_key, digest
-from mlcards.errors import InvalidInput, Problem, display_path
+from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
 from mlcards.load import (
     MAX_FILE_BYTES,
     LoadedYaml,
@@ -33,6 +35,7 @@ from mlcards.load import (
 )
 from mlcards.rubric import Rubric, builtin_rubric
 from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
+from mlcards.schema.evaluation import Predictions, Result
 from mlcards.schema.card import CARD_SECTIONS
 
 CONFIG_FILE = "mlcards.yaml"
@@ -80,17 +83,84 @@ class SourceFile:
         return self.doc.problem(loc, message, key=key)
 
 
+@dataclass(frozen=True)
+class EvaluationSummary:
+    """What a build reads of an evaluation.yaml for every version (the registry-wide
+    pages, dates, cache keys and cross-file checks), kept apart so that an unchanged
+    evaluation need not be loaded whole from the build cache."""
+
+    date: dt.date | None
+    predictions: Predictions | None
+    defined: tuple[str, ...]
+    """Names of the metrics defined in `metrics`."""
+    undefined: tuple[tuple[int, str], ...]
+    """(index in `results`, metric) of each result whose metric is not defined."""
+    headline: tuple[tuple[str, Result], ...]
+    """Overall results of the headline metrics (the first metric when none is marked)."""
+
+    @classmethod
+    def of(cls, ev: Evaluation) -> EvaluationSummary:
+        defined = tuple(m.name for m in ev.metrics)
+        names = [m.name for m in ev.metrics if m.headline] or list(defined[:1])
+        overall = {r.metric: r for r in ev.results if not r.slice}
+        return cls(ev.date, ev.predictions, defined,
+                   tuple((i, r.metric) for i, r in enumerate(ev.results)
+                         if r.metric not in defined),
+                   tuple((name, overall[name]) for name in names if name in overall))
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """A valid evaluation from the build cache: its summary, and its pickled object
+    (unpickled when a build needs more than the summary)."""
+
+    summary: EvaluationSummary
+    data: bytes
+
+    def load(self) -> Evaluation:
+        value = pickle.loads(self.data)
+        if not isinstance(value, Evaluation):
+            raise MlcardsError("the build cache holds an unreadable evaluation; "
+                               "run again with --no-cache")
+        return value
+
+
 @dataclass
 class ModelVersion:
-    """One released version of a model: its card and optional companions."""
+    """One released version of a model: its card and optional companions.
+
+    `evaluation` is loaded on first use when it came from the build cache;
+    `has_evaluation` and `evaluation_summary` answer without loading it."""
 
     model_id: str
     version: str
     folder: Path
     card: Card
-    evaluation: Evaluation | None = None
+    stored_evaluation: Evaluation | StoredEvaluation | None = None
     readiness: Readiness | None = None
     files: dict[str, SourceFile] = field(default_factory=dict)
+    _summary: EvaluationSummary | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        if isinstance(self.stored_evaluation, StoredEvaluation):
+            self._summary = self.stored_evaluation.summary
+            self.stored_evaluation = self.stored_evaluation.load()
+        return self.stored_evaluation
+
+    @property
+    def has_evaluation(self) -> bool:
+        return self.stored_evaluation is not None
+
+    @property
+    def evaluation_summary(self) -> EvaluationSummary | None:
+        if self._summary is None:
+            ev = self.stored_evaluation
+            if isinstance(ev, StoredEvaluation):
+                self._summary = ev.summary
+            elif ev is not None:
+                self._summary = EvaluationSummary.of(ev)
+        return self._summary
 
     @property
     def key(self) -> str:
@@ -149,8 +219,8 @@ def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
     return SourceFile(path, hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), doc)
 
 
-def load_document(path: Path, model: type[M],
-                  problems: list[Problem]) -> tuple[SourceFile | None, M | None]:
+def load_document(path: Path, model: type[M], problems: list[Problem],
+                  ) -> tuple[SourceFile | None, M | StoredEvaluation | None]:
     """read_source + validate_document, through the build cache: a file whose exact
     bytes validated before without any problem comes back validated, unparsed."""
     cache = active_cache()
@@ -161,7 +231,8 @@ def load_document(path: Path, model: type[M],
     sha = hashlib.sha256(raw).hexdigest()
     key = digest(code_key(), "valid", model.__module__, model.__qualname__, sha)
     stored = cache.get_object("valid", key)
-    if isinstance(stored, model):
+    if isinstance(stored, model) or (model is Evaluation
+                                     and isinstance(stored, StoredEvaluation)):
         timing.count("cached valid documents")
         return SourceFile(path, sha), stored
     before = len(problems)
@@ -169,8 +240,16 @@ def load_document(path: Path, model: type[M],
     value = validate_document(src.doc, model, problems) if src else None
     if value is not None and src is not None and len(problems) == before \
             and src.sha256 == sha:
-        cache.put_object("valid", key, value)
+        cache.put_object("valid", key, _stored_form(value))
     return src, value
+
+
+def _stored_form(value: BaseModel) -> object:
+    """What the valid-document cache keeps: evaluations with their summary apart."""
+    if isinstance(value, Evaluation):
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return StoredEvaluation(EvaluationSummary.of(value), data)
+    return value
 
 
 def _small_file_bytes(path: Path) -> bytes | None:
@@ -360,7 +439,7 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
                                 "version (e.g. 1.2.0)"))
         return None
     files: dict[str, SourceFile] = {}
-    parsed: dict[str, BaseModel | None] = {}
+    parsed: dict[str, BaseModel | StoredEvaluation | None] = {}
     for fname, model in VERSION_FILES.items():
         path = vdir / fname
         if not path.exists():
@@ -375,7 +454,8 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
     evaluation = parsed.get("evaluation.yaml")
     readiness = parsed.get("readiness.yaml")
     mv = ModelVersion(vdir.parent.name, vdir.name, vdir, card,
-                      evaluation if isinstance(evaluation, Evaluation) else None,
+                      evaluation if isinstance(evaluation, Evaluation | StoredEvaluation)
+                      else None,
                       readiness if isinstance(readiness, Readiness) else None, files)
     _check_version(mv, root, config, rubrics, problems, strict)
     return mv
@@ -401,24 +481,23 @@ def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
         _check_custom(mv, root, config, problems)
         if strict:
             _check_placeholders(mv, config, problems)
-    if mv.evaluation is not None:
+    if mv.has_evaluation:
         _check_evaluation(mv, root, problems)
     if mv.readiness is not None:
         _check_readiness(mv, root, rubrics, problems)
 
 
 def _check_evaluation(mv: ModelVersion, root: Path, problems: list[Problem]) -> None:
-    assert mv.evaluation is not None
+    summary = mv.evaluation_summary
+    assert summary is not None
     doc = mv.files["evaluation"]
-    defined = [m.name for m in mv.evaluation.metrics]
-    for i, result in enumerate(mv.evaluation.results):
-        if result.metric not in defined:
-            problems.append(doc.problem(
-                ("results", i, "metric"),
-                f"metric {result.metric!r} is not defined in `metrics`"
-                f"{did_you_mean(result.metric, defined)}"))
-    if mv.evaluation.predictions is not None:
-        confined_path(mv.folder.parent, mv.evaluation.predictions.path, mv.folder,
+    defined = list(summary.defined)
+    for i, metric in summary.undefined:
+        problems.append(doc.problem(
+            ("results", i, "metric"),
+            f"metric {metric!r} is not defined in `metrics`{did_you_mean(metric, defined)}"))
+    if summary.predictions is not None:
+        confined_path(mv.folder.parent, summary.predictions.path, mv.folder,
                       doc, ("predictions", "path"), problems, must_exist=True)
 
 

@@ -256,3 +256,22 @@ def test_registry_wide_pages_come_from_the_cache_until_a_model_changes(
     differ = {p for p in first if first[p] != cached.get(p)}
     assert {"docs/registry.json", "docs/readiness/index.md",
             "docs/readiness/readiness.csv"} <= differ
+
+
+def test_warm_load_keeps_evaluations_packed_until_asked(registry: Path,
+                                                        tmp_path: Path) -> None:
+    from mlcards.validate import StoredEvaluation, load_registry
+
+    cache = Cache(tmp_path / "cache")
+    with configured(None, 1):
+        cold = load_registry(registry)
+    with configured(cache, 1):
+        load_registry(registry)
+        warm = load_registry(registry)
+    pairs = list(zip(cold.versions(), warm.versions(), strict=True))
+    assert all(isinstance(w.stored_evaluation, StoredEvaluation) for _, w in pairs)
+    assert [c.evaluation_summary for c, _ in pairs] == [w.evaluation_summary for _, w in pairs]
+    assert all(isinstance(w.stored_evaluation, StoredEvaluation) for _, w in pairs), \
+        "reading the summaries unpacked an evaluation"
+    assert [c.evaluation for c, _ in pairs] == [w.evaluation for _, w in pairs]
+    assert not any(isinstance(w.stored_evaluation, StoredEvaluation) for _, w in pairs)

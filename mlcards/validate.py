@@ -35,8 +35,8 @@ from mlcards.load import (
 )
 from mlcards.rubric import Rubric, builtin_rubric
 from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
-from mlcards.schema.evaluation import Predictions, Result
 from mlcards.schema.card import CARD_SECTIONS
+from mlcards.schema.evaluation import Predictions, Result
 
 CONFIG_FILE = "mlcards.yaml"
 MODELS_DIR = "models"

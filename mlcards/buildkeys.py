@@ -175,11 +175,26 @@ def checklist_counts_key(ctx: BuildContext, mv: ModelVersion) -> str:
                   evaluation_key(ctx, mv))
 
 
+def index_entry_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    """A version's registry.json entry: its files and evaluation, the settings, whether
+    it is its model's newest version, and which of its pages and downloads exist."""
+    from mlcards.registry_index import links
+
+    memo_key = ("buildkeys.latest", "")
+    if memo_key not in ctx.memo:
+        ctx.memo[memo_key] = frozenset(m.latest.key for m in ctx.registry.models)
+    latest = mv.key in ctx.memo[memo_key]
+    return digest("index-entry", registry_settings(ctx), version_inputs(ctx, mv),
+                  evaluation_key(ctx, mv), latest, links(ctx, mv))
+
+
 PERSISTENT: dict[str, Callable[[BuildContext, ModelVersion], str]] = {
+    "index-entry": index_entry_key,
     "checklist-counts": checklist_counts_key,
     "evaluation": evaluation_key,
     "headline": evaluation_key,
     "scorecard": scorecard_key,
+    "scorecard-brief": scorecard_key,
 }
 """ctx.cached kinds kept in the build cache across builds (pickled)."""
 

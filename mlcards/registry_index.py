@@ -146,12 +146,12 @@ def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dic
     }
 
 
-def build_index(ctx: BuildContext) -> dict[str, Any]:
-    """The whole index as plain data."""
+def build_index(ctx: BuildContext, *, versions: bool = True) -> dict[str, Any]:
+    """The whole index as plain data (`versions=False`: without the version entries)."""
     reg = ctx.registry
     models = sorted(reg.models, key=lambda m: m.id)
-    versions = [version_entry(ctx, m, mv) for m in models
-                for mv in sorted(m.versions, key=lambda v: v.sort_key)]
+    entries = [version_entry(ctx, m, mv) for m in models
+               for mv in sorted(m.versions, key=lambda v: v.sort_key)] if versions else []
     return {
         "format": INDEX_FORMAT,
         "generator": f"mlcards {__version__}",
@@ -168,15 +168,34 @@ def build_index(ctx: BuildContext) -> dict[str, Any]:
                     "latest_version": m.latest.version,
                     "versions": [v.version for v in m.versions],
                     "url": page_url(f"models/{m.id}/index.md")} for m in models],
-        "versions": versions,
+        "versions": entries,
     }
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
 def index_json(ctx: BuildContext) -> bytes:
-    """registry.json's bytes: sorted keys, two-space indent, trailing newline."""
-    text = json.dumps(build_index(ctx), indent=2, sort_keys=True, ensure_ascii=False,
-                      allow_nan=False)
+    """registry.json's bytes: sorted keys, two-space indent, trailing newline.
+
+    The same text as dumping build_index() whole, assembled from each version's
+    entry as text (kept in the build cache): "versions" is the last key, and an
+    entry nested in it is its own dump indented by four spaces."""
+    head = {k: v for k, v in build_index(ctx, versions=False).items() if k != "versions"}
+    assert max(head) < "versions"
+    entries = [_entry_text(ctx, m, mv) for m in sorted(ctx.registry.models, key=lambda m: m.id)
+               for mv in sorted(m.versions, key=lambda v: v.sort_key)]
+    body = "[]" if not entries else "[\n    " + ",\n    ".join(entries) + "\n  ]"
+    text = _dumps(head).removesuffix("\n}") + f',\n  "versions": {body}\n}}'
     return (text + "\n").encode("utf-8")
+
+
+def _entry_text(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> str:
+    """One version's entry as it reads inside "versions" (nested four spaces deep)."""
+    text: str = ctx.cached("index-entry", mv, lambda: _dumps(version_entry(ctx, model, mv))
+                           .replace("\n", "\n    "))
+    return text
 
 
 @producer

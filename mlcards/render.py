@@ -101,9 +101,25 @@ def markdown_to_html(text: str | None) -> Markup:
 
 
 def plain_summary(text: str | None, length: int = 160) -> str:
-    """Markdown as one line of plain text, cut at a word boundary (for table cells)."""
+    """Markdown as one line of plain text, cut at a word boundary (for table cells);
+    kept in the build cache (a registry-wide page makes one per model)."""
     if not text:
         return ""
+    from mlcards.cache import active_cache, code_key, digest
+
+    cache = active_cache()
+    if cache is None:
+        return _plain_summary(text, length)
+    key = digest(code_key(), "summary", text, length)
+    stored = cache.get("summary", key)
+    if stored is not None:
+        return stored.decode("utf-8")
+    summary = _plain_summary(text, length)
+    cache.put("summary", key, summary.encode("utf-8"))
+    return summary
+
+
+def _plain_summary(text: str, length: int) -> str:
     stripped = nh3.clean(str(markdown_to_html(text)), tags=set())
     words = html.unescape(stripped).split()
     out = ""

@@ -183,9 +183,72 @@ def deferred_scorecard(ctx: BuildContext, mv: ModelVersion) -> list[OutputFile]:
 
 
 @dataclass(frozen=True)
+class BriefLevel:
+    range: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class BriefSection:
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class BriefRubric:
+    id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ScorecardBrief:
+    """What the readiness overview and its CSV show of one scorecard: plain data, kept
+    in the build cache so that a changed model does not unpickle every scorecard."""
+
+    final_score: float
+    maximum: float
+    level: BriefLevel
+    sections: tuple[BriefSection, ...]
+    weakest_section: str
+    not_done: int
+    rubric: BriefRubric
+    assessor: str
+    approver: str | None
+    date: str
+    next_review: str | None
+    sha256: str
+    mlcards_version: str
+    revision: str | None
+    inputs: str
+
+    @classmethod
+    def of(cls, c: Scorecard) -> ScorecardBrief:
+        p = c.provenance
+        return cls(c.final_score, c.maximum, BriefLevel(c.level.range, c.level.summary),
+                   tuple(BriefSection(s.id, s.title, s.score) for s in c.sections),
+                   c.weakest_section, sum(t.status == "not-done" for t in c.tests),
+                   BriefRubric(c.rubric.id, c.rubric.version), c.assessor.name,
+                   c.approver.name if c.approver else None, c.date.isoformat(),
+                   c.next_review.isoformat() if c.next_review else None, c.sha256,
+                   p.mlcards_version, p.revision,
+                   "; ".join(f"{i.path}={i.sha256}" for i in p.inputs))
+
+
+def scorecard_brief(ctx: BuildContext, mv: ModelVersion) -> ScorecardBrief | None:
+    """The version's ScorecardBrief (None: not assessed), once per build."""
+    def compute() -> ScorecardBrief | None:
+        card = version_scorecard(ctx, mv)
+        return None if card is None else ScorecardBrief.of(card)
+
+    result: ScorecardBrief | None = ctx.cached("scorecard-brief", mv, compute)
+    return result
+
+
+@dataclass(frozen=True)
 class IndexRow:
     mv: ModelVersion
-    card: Scorecard | None
+    card: ScorecardBrief | None
     meets: bool
 
     @property
@@ -196,7 +259,12 @@ class IndexRow:
 def index_rows(ctx: BuildContext) -> list[IndexRow]:
     """One row per model version, sorted by model id then version."""
     versions = sorted(ctx.registry.versions(), key=lambda v: (v.model_id, Version(v.version)))
-    return [IndexRow(mv, version_scorecard(ctx, mv), meets_policy(ctx, mv)) for mv in versions]
+    minimum = min_readiness(ctx)
+    rows = []
+    for mv in versions:
+        brief = scorecard_brief(ctx, mv)
+        rows.append(IndexRow(mv, brief, (brief.final_score if brief else 0.0) >= minimum))
+    return rows
 
 
 def section_columns(rows: list[IndexRow]) -> list[str]:
@@ -231,14 +299,10 @@ def _csv_row(ctx: BuildContext, row: IndexRow, sections: list[str]) -> list[obje
         return [*head, *[None] * (6 + len(sections) + 1), *policy, *[None] * 11]
     weakest = next(s for s in c.sections if s.id == c.weakest_section)
     scores = {s.id: s.score for s in c.sections}
-    p = c.provenance
     return [*head, c.final_score, c.maximum, c.level.range, c.level.summary, weakest.id,
-            weakest.score, *[scores.get(s) for s in sections],
-            sum(t.status == "not-done" for t in c.tests), *policy, c.rubric.id,
-            c.rubric.version, c.assessor.name, c.approver.name if c.approver else None,
-            c.date.isoformat(), c.next_review.isoformat() if c.next_review else None,
-            scorecard_path(mv), c.sha256, p.mlcards_version, p.revision,
-            "; ".join(f"{i.path}={i.sha256}" for i in p.inputs)]
+            weakest.score, *[scores.get(s) for s in sections], c.not_done, *policy,
+            c.rubric.id, c.rubric.version, c.assessor, c.approver, c.date, c.next_review,
+            scorecard_path(mv), c.sha256, c.mlcards_version, c.revision, c.inputs]
 
 
 def index_page(ctx: BuildContext, rows: list[IndexRow]) -> str:

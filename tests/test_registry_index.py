@@ -160,3 +160,25 @@ def test_headline_metrics_computed_from_predictions(tmp_path: Path) -> None:
     # 30 of 40 rows predicted correctly
     assert data["versions"][0]["metrics"] == [{"name": "accuracy", "value": 0.75, "n": 40,
                                                "threshold": 0.7, "higher_is_better": True}]
+
+
+
+def test_registry_json_assembled_from_entries_equals_one_dump(tmp_path: Path) -> None:
+    """index_json splices per-version texts (kept in the build cache); its bytes must
+    be those of dumping build_index() whole, cold, warm and without a cache."""
+    from mlcards.cache import Cache, configured
+    from mlcards.registry_index import build_index
+
+    root = make_registry(tmp_path)
+    card = root / "models" / "old-model" / "1.0.0" / "card.yaml"
+    card.write_text(card.read_text().replace("name: Example model",
+                                             'name: "line\\n  \\"two\\"\\t\\u00e9"'))
+    produced = {"models/example-model/0.10.0/scorecard.md",
+                "models/example-model/0.10.0/scorecard.pdf"}
+    for cache in (None, Cache(tmp_path / "cache"), Cache(tmp_path / "cache")):
+        with configured(cache, 1):
+            ctx = context(root, produced)
+            whole = json.dumps(build_index(ctx), indent=2, sort_keys=True,
+                               ensure_ascii=False, allow_nan=False) + "\n"
+            assert index_json(ctx).decode("utf-8") == whole
+    assert json.loads(whole)["versions"][2]["name"] == 'line\n  "two"\t\u00e9'

@@ -230,32 +230,38 @@ def _check_expansion(root: yaml.Node, name: str) -> None:
     """Refuse a document whose aliases expand to more than MAX_NODES nodes.
 
     Sizes are memoised per node, so a "billion laughs" document is measured
-    in time linear in its text, never expanded.
+    in time linear in its text, never expanded. Scalars (most nodes) are counted
+    where they sit; only collections go through the stack.
     """
     sizes: dict[int, int] = {}
     depths: dict[int, int] = {}
-    on_path: set[int] = set()  # nodes whose children are being measured
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_path: set[int] = set()  # collections whose children are being measured
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None, int]] = [(root, None, 0)]
     while stack:
-        node, children_done = stack.pop()
+        node, inner, n_scalars = stack.pop()
         if id(node) in sizes:
             continue
-        children = _children(node)
-        if not children_done:
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)], depths[id(node)] = 1, 1
+            continue
+        if inner is None:
             if id(node) in on_path:
                 m = node.start_mark
                 raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
                                         "recursive alias: a node contains itself"))
             on_path.add(id(node))
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+            children = _children(node)
+            inner = [c for c in children if not isinstance(c, yaml.ScalarNode)]
+            stack.append((node, inner, len(children) - len(inner)))
+            stack.extend((c, None, 0) for c in inner if id(c) not in sizes)
             continue
         on_path.discard(id(node))
-        sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-        depths[id(node)] = 1 + max((depths.get(id(c), 1) for c in children), default=0)
-        if depths[id(node)] > MAX_DEPTH:
+        sizes[id(node)] = size = 1 + n_scalars + sum(sizes[id(c)] for c in inner)
+        depths[id(node)] = depth = 1 + max((depths[id(c)] for c in inner),
+                                           default=1 if n_scalars else 0)
+        if depth > MAX_DEPTH:
             _too_deep(node, name)
-        if sizes[id(node)] > MAX_NODES:
+        if size > MAX_NODES:
             m = node.start_mark
             raise YamlError(Problem(name, m.line + 1, m.column + 1, "",
                                     f"aliases expand the document to more than {MAX_NODES} "

@@ -5,7 +5,7 @@ drawn (ticks, spines, transforms, autoscaling), and a bar chart adds a Patch
 and a limits update per bar. The fixed chart kinds of an evaluation do not need
 any of that: their layout is known in inches, so `Canvas` places rectangles,
 lines, markers and texts at inch coordinates on one Axes that covers the figure,
-and `finish` adds one PolyCollection / LineCollection per style. Texts are rows of
+and `finish` adds one collection per style, with one compound path per colour. Texts are rows of
 one `CanvasText` artist: the renderer's draw_text per row, without a Text object's
 layout (a Text costs about 0.3 ms to make, lay out and draw; a row about a third of
 that). In SVG the row keeps its anchor (text-anchor start/middle/end), so browsers
@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
-from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform, Transform
 
 from mlcards.plots import new_figure
@@ -118,6 +119,28 @@ class CanvasText(Artist):
         self.stale = False
 
 
+def _by_colour(items: list[tuple[list[Point], str]]) -> list[tuple[str, list[list[Point]]]]:
+    """Shapes grouped by colour, colours in order of first use (shapes of one layer
+    do not overlap, so only the layer order, kept by zorder, matters)."""
+    groups: dict[str, list[list[Point]]] = {}
+    for shape, colour in items:
+        groups.setdefault(colour, []).append(shape)
+    return list(groups.items())
+
+
+def _compound(shapes: list[list[Point]], *, closed: bool) -> Path:
+    """One Path with a subpath per shape (polygons closed, polylines open)."""
+    vertices: list[Point] = []
+    codes: list[Any] = []  # Path's code type (numpy uint8)
+    for shape in shapes:
+        vertices.extend(shape)
+        codes.extend([Path.MOVETO] + [Path.LINETO] * (len(shape) - 1))
+        if closed:
+            vertices.append(shape[0])
+            codes.append(Path.CLOSEPOLY)
+    return Path(vertices, codes)
+
+
 @dataclass(frozen=True)
 class Scale:
     """Data values low..high mapped onto x0..x1 inches."""
@@ -172,15 +195,21 @@ class Canvas:
                                            colour, bold))
 
     def finish(self) -> Figure:
-        """Add the collected shapes, one artist per style, and return the figure."""
+        """Add the collected shapes, one collection per style with a compound path per
+        colour (one SVG element, however many bars or lines it holds), and return the
+        figure."""
         for (hatch, z), items in sorted(self._rects.items()):
-            self.ax.add_collection(PolyCollection(
-                [v for v, _ in items], facecolors=[c for _, c in items], hatch=hatch or None,
+            groups = _by_colour(items)
+            self.ax.add_collection(PathCollection(
+                [_compound(shapes, closed=True) for _, shapes in groups],
+                facecolors=[c for c, _ in groups], hatch=hatch or None,
                 edgecolors="white" if hatch else "none", linewidths=0, zorder=z), autolim=False)
         for (width, style, z), items in sorted(self._lines.items()):
-            self.ax.add_collection(LineCollection(
-                [v for v, _ in items], colors=[c for _, c in items], linewidths=width,
-                linestyles=style, zorder=z, capstyle="butt"), autolim=False)
+            groups = _by_colour(items)
+            self.ax.add_collection(PathCollection(
+                [_compound(shapes, closed=False) for _, shapes in groups], facecolors="none",
+                edgecolors=[c for c, _ in groups], linewidths=width, linestyles=style,
+                zorder=z, capstyle="butt"), autolim=False)
         for (shape, colour, hollow, size), points in sorted(self._marks.items()):
             self.ax.add_line(Line2D([x for x, _ in points], [y for _, y in points],
                                     linestyle="none", marker=shape, markersize=size,

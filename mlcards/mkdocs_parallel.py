@@ -1,0 +1,258 @@
+"""MkDocs' Markdown conversion of pages in forked worker processes (`--workers` > 1).
+
+Python-Markdown turns each page into HTML one after the other on one core; for
+a registry of thousands of generated pages that is most of MkDocs' time. The
+plugin here (added by `site_mkdocs.run_mkdocs`, never written to mkdocs.yml)
+renders the pages in a pool of forked processes once the files and the
+navigation are final (`on_nav`), and MkDocs' own page loop then takes each
+page's result instead of converting it again (`PrerenderedPage.render`):
+
+- a worker runs the real `Page.read_source` and `Page.render` on its copy of
+  the page, with MkDocs' config and files as they are in the build;
+- it returns what `render` sets (HTML, table of contents, title, anchors, links
+  to anchors by source path) and every log record the render emitted;
+- the main process installs those fields and emits the records again at the
+  point where the serial render would have, so warnings, `--strict` and
+  mlcards' message collector see the same messages in the same order.
+
+A page whose Markdown changed after the worker read it (a plugin's
+`on_page_markdown`), or whose render failed in the worker, is rendered here as
+usual (so an error surfaces as it would without workers). Only pages outside the
+configured nav are rendered in workers: nav pages keep the plain `Page` (with
+the nav's title) that MkDocs made for them. The output is byte-identical to a
+serial build.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import InclusionLevel
+from mkdocs.structure.pages import Page
+
+from mlcards import timing
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.toc import TableOfContents
+
+PLUGIN_NAME = "mlcards-parallel"
+MIN_PAGES_PER_WORKER = 4
+"""Fewer pages than this per worker are rendered here: forking would cost more."""
+WORKER_COUNT = "mkdocs pages rendered by workers"
+"""The timing counter of pages whose worker result was used."""
+
+
+@dataclass
+class Rendered:
+    """What `Page.render` set on a page in a worker, in picklable form."""
+
+    source: bytes  # digest of the Markdown that was rendered
+    content: str | None
+    toc: TableOfContents
+    title: str | None
+    anchor_ids: set[str] | None
+    links: dict[str, dict[str, str]] | None  # to_file.src_uri -> {anchor: link}; None: unset
+    records: list[logging.LogRecord]
+
+
+class PrerenderedPage(Page):
+    """A page whose Markdown a worker may have converted already."""
+
+    prerendered: bytes | None = None
+    """The pickled `Rendered` of this page until `render` takes it."""
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        data, self.prerendered = self.prerendered, None
+        result: Rendered | None = pickle.loads(data) if data is not None else None
+        links = _links(result.links, files) if result is not None else None
+        if (result is None or result.source != _digest(self.markdown)
+                or (result.links is not None and links is None)):
+            super().render(config, files)  # not rendered in a worker, or not this Markdown
+            return
+        self.content = result.content
+        self.toc = result.toc
+        self._title_from_render = result.title
+        self.present_anchor_ids = result.anchor_ids
+        if links is not None:
+            self.links_to_anchors = links
+        for record in result.records:
+            logger = logging.getLogger(record.name)
+            logger.handle(record)
+        timing.count(WORKER_COUNT)
+
+
+def _links(by_uri: dict[str, dict[str, str]] | None, files: Files,
+           ) -> dict[File, dict[str, str]] | None:
+    """A worker's links to anchors with this process's File objects (None: a file is gone)."""
+    if by_uri is None:
+        return None
+    links = {}
+    for src_uri, anchors in by_uri.items():
+        target = files.get_file_from_path(src_uri)
+        if target is None:
+            return None
+        links[target] = anchors
+    return links
+
+
+def _digest(markdown: str | None) -> bytes:
+    return hashlib.blake2b((markdown or "").encode("utf-8", "surrogatepass"),
+                           digest_size=16).digest()
+
+
+class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
+    """Render pages outside the nav in `workers` forked processes (see the module)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pages: list[PrerenderedPage] = []
+
+    @event_priority(100)  # before other plugins see the pages
+    def _adopt_pages(self, nav: Navigation, *, config: MkDocsConfig,
+                     files: Files) -> Navigation:
+        """Replace the plain pages MkDocs made for files outside the nav."""
+        in_nav = {id(page) for page in nav.pages}
+        self.pages = []
+        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
+            if type(file.page) is Page and id(file.page) not in in_nav:
+                self.pages.append(PrerenderedPage(None, file, config))
+        return nav
+
+    @event_priority(-100)  # after other plugins changed files and nav
+    def _render_pages(self, nav: Navigation, *, config: MkDocsConfig,
+                      files: Files) -> Navigation:
+        pages = sorted((p for p in self.pages if p.file.page is p),
+                       key=lambda p: p.file.src_uri)
+        self.pages = []
+        workers = min(self.workers, len(pages) // MIN_PAGES_PER_WORKER)
+        if workers > 1:
+            for page, data in zip(pages, _pool_render(pages, config, files, workers),
+                                  strict=True):
+                page.prerendered = data
+        return nav
+
+    on_nav = CombinedEvent(_adopt_pages, _render_pages)
+
+
+def plugin_for(workers: int) -> ParallelRender | None:
+    """The plugin when `workers` > 1 and this system can fork, else None."""
+    from mlcards.deferred import _can_fork
+
+    return ParallelRender(workers) if workers > 1 and _can_fork() else None
+
+
+# --------------------------------------------------------------------------- pool
+
+_PAGES: list[PrerenderedPage] = []
+_CONFIG: Any = None
+_FILES: Any = None
+"""What the running pool renders; forked workers inherit it (nothing is pickled)."""
+
+
+def _pool_render(pages: list[PrerenderedPage], config: MkDocsConfig, files: Files,
+                 workers: int) -> list[bytes | None]:
+    """Each page's pickled `Rendered`, or None where the page is to be rendered here."""
+    global _PAGES, _CONFIG, _FILES
+    results: list[bytes | None] = [None] * len(pages)
+    _PAGES, _CONFIG, _FILES = pages, config, files
+    chunk = max(1, min(8, len(pages) // (workers * 12)))
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers, initializer=_worker_init) as pool:
+            for index, data in pool.imap_unordered(_work, range(len(pages)), chunk):
+                results[index] = data
+            pool.close()
+            pool.join()
+    except OSError as exc:  # no processes to be had: render here
+        logging.getLogger(__name__).debug("rendering pages in this process: %s", exc)
+        return [None] * len(pages)
+    finally:
+        _PAGES, _CONFIG, _FILES = [], None, None
+    return results
+
+
+class _Capture(logging.Handler):
+    """In a worker: keeps the records of the page being rendered (prints nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_CAPTURE = _Capture()
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, and keep log records instead of handling them.
+
+    The handlers a worker inherits would write to the terminal or into dead
+    copies of the parent's collectors; the records go back to the parent, which
+    handles them (logger filters included) as if it had rendered the page.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("MLCARDS_WORKER", "1")
+    root = logging.getLogger()
+    loggers = [root, *(lg for lg in logging.Logger.manager.loggerDict.values()
+                       if isinstance(lg, logging.Logger))]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        for log_filter in list(logger.filters):
+            logger.removeFilter(log_filter)
+        if logger is root or not logger.propagate:  # where a record's handling ends
+            logger.addHandler(_CAPTURE)
+
+
+def _work(index: int) -> tuple[int, bytes | None]:
+    """In a worker: read and render one page; None tells the parent to render it."""
+    page = _PAGES[index]
+    try:
+        page.read_source(_CONFIG)
+        _CAPTURE.records = []
+        _CONFIG._current_page = page
+        try:
+            Page.render(page, _CONFIG, _FILES)
+        finally:
+            _CONFIG._current_page = None
+        links = vars(page).get("links_to_anchors")
+        result = Rendered(
+            source=_digest(page.markdown), content=page.content, toc=page.toc,
+            title=page._title_from_render, anchor_ids=page.present_anchor_ids,
+            links=None if links is None else {f.src_uri: a for f, a in links.items()},
+            records=[_portable(r) for r in _CAPTURE.records])
+        return index, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return index, None
+    finally:  # the worker's copy of the page keeps nothing
+        _CAPTURE.records = []
+        page.markdown = page.content = None
+        page.toc = []  # type: ignore[assignment]
+        for name in ("present_anchor_ids", "links_to_anchors"):
+            vars(page).pop(name, None)
+
+
+def _portable(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of `record` that pickles: message formatted, traceback as text."""
+    out = copy.copy(record)
+    out.msg = record.getMessage()
+    out.args = None
+    if record.exc_info:
+        out.exc_text = out.exc_text or logging.Formatter().formatException(record.exc_info)
+        out.exc_info = None
+    return out

@@ -1,12 +1,12 @@
-"""A figure drawn in inches on one hidden Axes, with one collection per style.
+"""A figure drawn in inches without Axes, with one collection per style.
 
 Small multiples built from Axes cost about 10 ms per panel before anything is
 drawn (ticks, spines, transforms, autoscaling), and a bar chart adds a Patch
 and a limits update per bar. The fixed chart kinds of an evaluation do not need
 any of that: their layout is known in inches, so `Canvas` places rectangles,
-lines, markers and texts at inch coordinates on one Axes that covers the figure,
-and `finish` adds one collection per style, with one compound path per colour. Texts are rows of
-one `CanvasText` artist: the renderer's draw_text per row, without a Text object's
+lines, markers and texts at inch coordinates straight on the figure (no Axes),
+and `finish` adds one collection per style, with one compound path per colour.
+Texts are rows of one `CanvasText` artist: the renderer's draw_text per row, without a Text object's
 layout (a Text costs about 0.3 ms to make, lay out and draw; a row about a third of
 that). In SVG the row keeps its anchor (text-anchor start/middle/end), so browsers
 align it in whatever font they use; other renderers get a measured offset.
@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.path import Path
-from matplotlib.transforms import IdentityTransform, Transform
+from matplotlib.transforms import Affine2D, IdentityTransform, Transform
 
 from mlcards.plots import new_figure
 
@@ -164,10 +164,9 @@ class Canvas:
     def __init__(self, width: float, height: float) -> None:
         self.width, self.height = width, height
         self.fig: Figure = new_figure(width, height)
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        self.ax.set_axis_off()
-        self.ax.set_xlim(0.0, width)
-        self.ax.set_ylim(height, 0.0)
+        self.inches = Affine2D().scale(1.0, -1.0).translate(0.0, height) \
+            + self.fig.dpi_scale_trans
+        """Inches from the top left -> display units (an Axes would cost ~10 ms)."""
         self._rects: defaultdict[tuple[str, int], list[tuple[list[Point], str]]] = \
             defaultdict(list)
         self._lines: defaultdict[tuple[float, str, int], list[tuple[list[Point], str]]] = \
@@ -200,20 +199,24 @@ class Canvas:
         figure."""
         for (hatch, z), items in sorted(self._rects.items()):
             groups = _by_colour(items)
-            self.ax.add_collection(PathCollection(
+            self._add(PathCollection(
                 [_compound(shapes, closed=True) for _, shapes in groups],
                 facecolors=[c for c, _ in groups], hatch=hatch or None,
-                edgecolors="white" if hatch else "none", linewidths=0, zorder=z), autolim=False)
+                edgecolors="white" if hatch else "none", linewidths=0, zorder=z))
         for (width, style, z), items in sorted(self._lines.items()):
             groups = _by_colour(items)
-            self.ax.add_collection(PathCollection(
+            self._add(PathCollection(
                 [_compound(shapes, closed=False) for _, shapes in groups], facecolors="none",
                 edgecolors=[c for c, _ in groups], linewidths=width, linestyles=style,
-                zorder=z, capstyle="butt"), autolim=False)
+                zorder=z, capstyle="butt"))
         for (shape, colour, hollow, size), points in sorted(self._marks.items()):
-            self.ax.add_line(Line2D([x for x, _ in points], [y for _, y in points],
+            self._add(Line2D([x for x, _ in points], [y for _, y in points],
                                     linestyle="none", marker=shape, markersize=size,
                                     color=colour, markerfacecolor="white" if hollow else colour,
                                     zorder=4))
         self.fig.add_artist(self.texts)
         return self.fig
+
+    def _add(self, artist: Artist) -> None:
+        artist.set_transform(self.inches)
+        self.fig.add_artist(artist)

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import sys
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +79,21 @@ def _parse_one(path: Path) -> tuple[str, bytes] | None:
 
 
 def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
+    """The files a load would parse: neither parsed nor validated in the cache (a
+    validated entry does not depend on the working folder; a parsed one does)."""
     if cache is None:
         return paths
+    from mlcards.validate import VALIDATED_FILES, valid_key
+
     out = []
     for path in paths:
         try:
-            text = path.read_bytes().decode("utf-8")
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError):
+            continue
+        model = VALIDATED_FILES.get(path.name)
+        if model is not None and cache.has("valid", valid_key(sha256(raw).hexdigest(), model)):
             continue
         if not os.path.isfile(cache.location(KIND, _key(text, path))):
             out.append(path)

@@ -45,6 +45,8 @@ VERSION_FILES: dict[str, type[BaseModel]] = {
     "evaluation.yaml": Evaluation,
     "readiness.yaml": Readiness,
 }
+VALIDATED_FILES: dict[str, type[BaseModel]] = {CONFIG_FILE: RegistryConfig, **VERSION_FILES}
+"""File name -> the model a registry load validates it with (load_document)."""
 PLACEHOLDERS = re.compile(
     r"\[?more information needed\]?|\bTODO\b|\bTBD\b|lorem ipsum", re.IGNORECASE)
 
@@ -197,12 +199,18 @@ class Registry:
     models: list[ModelEntry]
     rubrics: dict[str, Rubric]
     warnings: list[Problem] = field(default_factory=list)
+    _by_id: dict[str, ModelEntry] = field(default_factory=dict, repr=False, compare=False)
 
     def versions(self) -> list[ModelVersion]:
         return [v for m in self.models for v in m.versions]
 
     def model(self, model_id: str) -> ModelEntry | None:
-        return next((m for m in self.models if m.id == model_id), None)
+        """The model with this id (an index by id, rebuilt when the list changed)."""
+        index = self._by_id
+        if len(index) != len(self.models) or any(
+                index.get(m.id) is not m for m in self.models[:1] + self.models[-1:]):
+            index = self._by_id = {m.id: m for m in self.models}
+        return index.get(model_id)
 
 
 # --------------------------------------------------------------------------- per file
@@ -229,7 +237,7 @@ def load_document(path: Path, model: type[M], problems: list[Problem],
         src = read_source(path, problems)
         return src, validate_document(src.doc, model, problems) if src else None
     sha = hashlib.sha256(raw).hexdigest()
-    key = digest(code_key(), "valid", model.__module__, model.__qualname__, sha)
+    key = valid_key(sha, model)
     stored = cache.get_object("valid", key)
     if isinstance(stored, model) or (model is Evaluation
                                      and isinstance(stored, StoredEvaluation)):
@@ -250,6 +258,11 @@ def _stored_form(value: BaseModel) -> object:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         return StoredEvaluation(EvaluationSummary.of(value), data)
     return value
+
+
+def valid_key(sha256: str, model: type[BaseModel]) -> str:
+    """Where the valid-document cache keeps a file with this hash validated as `model`."""
+    return digest(code_key(), "valid", model.__module__, model.__qualname__, sha256)
 
 
 def _small_file_bytes(path: Path) -> bytes | None:
@@ -370,9 +383,8 @@ def _load(root: Path, problems: list[Problem], *, strict: bool) -> Registry | No
     if not root.is_dir():
         problems.append(Problem(display_path(root), 1, 1, "", "not a folder"))
         return None
-    config_src = read_source(root / CONFIG_FILE, problems)
-    config = (validate_document(config_src.doc, RegistryConfig, problems)
-              if config_src else None)
+    config_src, loaded = load_document(root / CONFIG_FILE, RegistryConfig, problems)
+    config = loaded if isinstance(loaded, RegistryConfig) else None
     rubrics = _rubrics(root, config, config_src, problems)
     models_dir = root / MODELS_DIR
     if not models_dir.is_dir():

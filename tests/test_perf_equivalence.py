@@ -275,3 +275,20 @@ def test_warm_load_keeps_evaluations_packed_until_asked(registry: Path,
         "reading the summaries unpacked an evaluation"
     assert [c.evaluation for c, _ in pairs] == [w.evaluation for _, w in pairs]
     assert not any(isinstance(w.stored_evaluation, StoredEvaluation) for _, w in pairs)
+
+
+def test_warm_cache_needs_no_parsing_from_another_working_folder(
+        registry: Path, tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed entries are keyed by the working folder (problems name files relative to
+    it); validated ones are not, so a warm cache used from elsewhere parses nothing."""
+    from mlcards.parsecache import prefetch
+
+    cache = tmp_path / "cache"
+    assert run_cli("validate", registry, "--cache-dir", cache).code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr("mlcards.parsecache.parse_yaml", _fail)
+    with configured(Cache(cache), 2):
+        assert prefetch(registry) == 0
+        assert run_cli("validate", registry, "--cache-dir", cache, "--workers", "1").code == 0

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from mlcards.context import BuildContext
     from mlcards.validate import ModelEntry, ModelVersion
 
-NOT_COMPUTE = frozenset({"slots"})
+NOT_COMPUTE = frozenset({"slots", "version_row"})
 """ctx.cached kinds that are rendering, not computing (timed as render)."""
 
 

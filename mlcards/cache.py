@@ -91,7 +91,12 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
 def code_key() -> str:
     """What every cache key includes: mlcards' version (read now, not at import),
     its sources and templates, and the output-shaping libraries."""
-    return digest(FORMAT, mlcards.__version__, _source_key(), _library_versions())
+    return _code_key(mlcards.__version__)
+
+
+@cache
+def _code_key(version: str) -> str:
+    return digest(FORMAT, version, _source_key(), _library_versions())
 
 
 class Cache:

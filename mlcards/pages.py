@@ -60,7 +60,13 @@ class VersionRow:
 
 
 def version_row(ctx: BuildContext, mv: ModelVersion) -> VersionRow:
-    """Score, scorecard page (when one was produced) and headline metrics of a version."""
+    """Score, scorecard page (when one was produced) and headline metrics of a version
+    (once per build: the home and models pages both list every newest version)."""
+    result: VersionRow = ctx.cached("version_row", mv, lambda: _version_row(ctx, mv))
+    return result
+
+
+def _version_row(ctx: BuildContext, mv: ModelVersion) -> VersionRow:
     scorecard = scorecard_path(mv)
     return VersionRow(mv, ctx.score(mv), scorecard if ctx.has_file(scorecard) else None,
                       headline_results(mv), lifecycle_badges(ctx, mv))

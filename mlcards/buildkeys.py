@@ -254,31 +254,26 @@ def defer_scorecard(ctx: BuildContext, mv: ModelVersion, paths: list[str],
     return defer("scorecards", key, paths, lambda: _bytes_of(make()), stage="plots")
 
 
-def whole_registry_outputs(ctx: BuildContext, name: str,
+def defer_registry_outputs(ctx: BuildContext, name: str, paths: list[str],
                            make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
-    """The files of a producer that reads the whole registry, from the build cache when
-    no model, setting, revision, date or earlier output changed (`make` otherwise)."""
-    from mlcards.deferred import CachedFile
-    from mlcards.titles import with_safe_title
+    """The files of a producer that reads the whole registry: made with the other
+    deferred pages (worker processes), seeing the outputs produced before it as it
+    would have inline; from the cache while no model, setting, revision, date or
+    earlier output changed."""
+    produced = frozenset(ctx.produced)
 
-    cache = active_cache()
-    if cache is None:
-        return list(make())
+    def run() -> dict[str, bytes]:
+        saved = ctx.produced
+        ctx.produced = set(produced)
+        try:
+            return _bytes_of(make())
+        finally:
+            ctx.produced = saved
+
     key = digest("registry-outputs", name, registry_settings(ctx),
                  [model_inputs(ctx, m) for m in ctx.registry.models], revision(ctx),
-                 ctx.build_date, sorted(ctx.produced))
-    manifest = cache.get_object("manifest", key)
-    if isinstance(manifest, list):
-        timing.count("cached registry files", len(manifest))
-        return [CachedFile(path, cache, blob) for path, blob in manifest]
-    files = [with_safe_title(f) for f in make()]
-    stored: list[tuple[str, str]] = []
-    for out in files:
-        blob = digest(out.content)
-        cache.put("blob", blob, out.content)
-        stored.append((out.path, blob))
-    cache.put_object("manifest", key, stored)
-    return files
+                 ctx.build_date, sorted(produced))
+    return defer("registry", key, paths, run, stage="render")
 
 
 def defer_model_pages(ctx: BuildContext, model: ModelEntry, paths: list[str],

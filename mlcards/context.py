@@ -80,11 +80,15 @@ def producer(func: Producer) -> Producer:
     return func
 
 
-def whole_registry(func: Producer) -> Producer:
-    """Mark a producer whose files are a pure function of the whole registry (index
-    pages, registry.json): a build with no changed input takes them from the cache."""
-    func.whole_registry = True  # type: ignore[attr-defined]
-    return func
+def whole_registry(*paths: str) -> Callable[[Producer], Producer]:
+    """Mark a producer whose files (exactly `paths`) are a pure function of the whole
+    registry (index pages, registry.json): it is run later, beside the other deferred
+    pages (in worker processes), and taken from the cache while no input changed."""
+    def mark(func: Producer) -> Producer:
+        func.whole_registry = paths  # type: ignore[attr-defined]
+        return func
+
+    return mark
 
 
 def card_fragment(func: CardFragment) -> CardFragment:

@@ -136,7 +136,7 @@ def static_assets(ctx: BuildContext) -> Iterator[OutputFile]:
 
 
 @producer
-@whole_registry
+@whole_registry("index.md")
 def home_page(ctx: BuildContext) -> Iterator[OutputFile]:
     rows = [version_row(ctx, m.latest) for m in ctx.registry.models]
     yield render_page(ctx, "home.md.j2", "index.md", rows=rows,
@@ -145,14 +145,14 @@ def home_page(ctx: BuildContext) -> Iterator[OutputFile]:
 
 
 @producer
-@whole_registry
+@whole_registry("models/index.md")
 def models_index_page(ctx: BuildContext) -> Iterator[OutputFile]:
     models = [(m, version_row(ctx, m.latest)) for m in ctx.registry.models]
     yield render_page(ctx, "models_index.md.j2", "models/index.md", models=models)
 
 
 @producer
-@whole_registry
+@whole_registry("tags/index.md")
 def tags_page(ctx: BuildContext) -> Iterator[OutputFile]:
     latest = [m.latest for m in ctx.registry.models]
     by_tag = {t: [mv for mv in latest if t in mv.card.tags] for t in all_tags(ctx)}

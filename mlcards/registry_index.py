@@ -199,7 +199,7 @@ def _entry_text(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> str:
 
 
 @producer
-@whole_registry
+@whole_registry(INDEX_PATH)
 def produce_index(ctx: BuildContext) -> Iterator[OutputFile]:
     """Write registry.json at the docs root (run last, so links see every download)."""
     yield OutputFile(INDEX_PATH, index_json(ctx))

@@ -326,7 +326,7 @@ def produce_readiness(ctx: BuildContext) -> list[OutputFile]:
 
 
 @producer
-@whole_registry
+@whole_registry(INDEX, INDEX_CSV)
 def readiness_overview(ctx: BuildContext) -> list[OutputFile]:
     """The registry's readiness overview page and CSV."""
     rows = index_rows(ctx)

@@ -171,11 +171,12 @@ def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
                   ctx: BuildContext) -> list[OutputFile]:
     try:
         with timing.stage("render"):
-            if getattr(func, "whole_registry", False):
-                from mlcards.buildkeys import whole_registry_outputs
+            paths = getattr(func, "whole_registry", None)
+            if paths is not None:
+                from mlcards.buildkeys import defer_registry_outputs
 
                 name = f"{func.__module__}.{getattr(func, '__name__', '?')}"
-                return whole_registry_outputs(ctx, name, lambda: func(ctx))
+                return defer_registry_outputs(ctx, name, list(paths), lambda: func(ctx))
             return list(func(ctx))
     except Exception as exc:
         message = template_error(exc)

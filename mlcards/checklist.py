@@ -12,9 +12,11 @@ from mlcards.context import BuildContext, card_fragment
 from mlcards.history import REGISTRY_KEY, as_of, flags
 from mlcards.review import (
     checklist,
+    checklist_counts,
     current_versions,
     measurements_function,
     prompt_label,
+    registry_completeness,
 )
 from mlcards.validate import ModelVersion
 
@@ -27,14 +29,13 @@ def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
         measured_by = measurements_function(ctx.registry, ctx)
 
         def counts(mv: ModelVersion) -> tuple[int, int]:
-            c = checklist(ctx.registry, mv, measured_by)
-            return c.filled, c.total
+            result: tuple[int, int] = ctx.cached(
+                "checklist-counts", mv, partial(checklist_counts, ctx.registry, mv, measured_by))
+            return result
 
-        current = current_versions(ctx.registry)
-        both = [ctx.cached("checklist-counts", mv, partial(counts, mv)) for mv in current]
-        filled, total = sum(f for f, _ in both), sum(t for _, t in both)
+        filled, total = registry_completeness(ctx.registry, counts=counts)
         pct = round(100 * filled / total) if total else 100
-        return pct, len(current)
+        return pct, len(current_versions(ctx.registry))
 
     result: tuple[int, int] = ctx.cached("checklist.completeness", REGISTRY_KEY, compute)
     return result

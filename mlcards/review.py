@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -259,11 +259,21 @@ def current_versions(registry: Registry) -> list[ModelVersion]:
     return [m.latest for m in registry.models if m.latest.card.status != "retired"]
 
 
-def registry_completeness(registry: Registry,
-                          measured_by: MeasuredBy = given_measurements) -> tuple[int, int]:
-    """(filled, total) prompts over the current versions of every model."""
-    lists = [checklist(registry, mv, measured_by) for mv in current_versions(registry)]
-    return sum(c.filled for c in lists), sum(c.total for c in lists)
+def checklist_counts(registry: Registry, mv: ModelVersion,
+                     measured_by: MeasuredBy = given_measurements) -> tuple[int, int]:
+    """(filled, total) prompts of one version's checklist."""
+    c = checklist(registry, mv, measured_by)
+    return c.filled, c.total
+
+
+def registry_completeness(registry: Registry, measured_by: MeasuredBy = given_measurements,
+                          counts: Callable[[ModelVersion], tuple[int, int]] | None = None,
+                          ) -> tuple[int, int]:
+    """(filled, total) prompts over the current versions of every model (`counts`: each
+    version's checklist_counts, e.g. from a cache)."""
+    count = counts or (lambda mv: checklist_counts(registry, mv, measured_by))
+    both = [count(mv) for mv in current_versions(registry)]
+    return sum(f for f, _ in both), sum(t for _, t in both)
 
 
 def prompt_label(prompt: str) -> str:

@@ -180,10 +180,8 @@ def index_entry_key(ctx: BuildContext, mv: ModelVersion) -> str:
     it is its model's newest version, and which of its pages and downloads exist."""
     from mlcards.registry_index import links
 
-    memo_key = ("buildkeys.latest", "")
-    if memo_key not in ctx.memo:
-        ctx.memo[memo_key] = frozenset(m.latest.key for m in ctx.registry.models)
-    latest = mv.key in ctx.memo[memo_key]
+    model = ctx.registry.model(mv.model_id)
+    latest = model is not None and model.latest is mv
     return digest("index-entry", registry_settings(ctx), version_inputs(ctx, mv),
                   evaluation_key(ctx, mv), latest, links(ctx, mv))
 

@@ -146,12 +146,22 @@ def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dic
     }
 
 
-def build_index(ctx: BuildContext, *, versions: bool = True) -> dict[str, Any]:
-    """The whole index as plain data (`versions=False`: without the version entries)."""
+def ordered_versions(ctx: BuildContext) -> list[tuple[ModelEntry, ModelVersion]]:
+    """Every (model, version), by model id then version: the order of "versions"."""
+    return [(m, mv) for m in sorted(ctx.registry.models, key=lambda m: m.id)
+            for mv in sorted(m.versions, key=lambda v: v.sort_key)]
+
+
+def build_index(ctx: BuildContext) -> dict[str, Any]:
+    """The whole index as plain data."""
+    return {**index_head(ctx),
+            "versions": [version_entry(ctx, m, mv) for m, mv in ordered_versions(ctx)]}
+
+
+def index_head(ctx: BuildContext) -> dict[str, Any]:
+    """Everything of the index but its "versions"."""
     reg = ctx.registry
     models = sorted(reg.models, key=lambda m: m.id)
-    entries = [version_entry(ctx, m, mv) for m in models
-               for mv in sorted(m.versions, key=lambda v: v.sort_key)] if versions else []
     return {
         "format": INDEX_FORMAT,
         "generator": f"mlcards {__version__}",
@@ -168,7 +178,6 @@ def build_index(ctx: BuildContext, *, versions: bool = True) -> dict[str, Any]:
                     "latest_version": m.latest.version,
                     "versions": [v.version for v in m.versions],
                     "url": page_url(f"models/{m.id}/index.md")} for m in models],
-        "versions": entries,
     }
 
 
@@ -182,10 +191,9 @@ def index_json(ctx: BuildContext) -> bytes:
     The same text as dumping build_index() whole, assembled from each version's
     entry as text (kept in the build cache): "versions" is the last key, and an
     entry nested in it is its own dump indented by four spaces."""
-    head = {k: v for k, v in build_index(ctx, versions=False).items() if k != "versions"}
+    head = index_head(ctx)
     assert max(head) < "versions"
-    entries = [_entry_text(ctx, m, mv) for m in sorted(ctx.registry.models, key=lambda m: m.id)
-               for mv in sorted(m.versions, key=lambda v: v.sort_key)]
+    entries = [_entry_text(ctx, m, mv) for m, mv in ordered_versions(ctx)]
     body = "[]" if not entries else "[\n    " + ",\n    ".join(entries) + "\n  ]"
     text = _dumps(head).removesuffix("\n}") + f',\n  "versions": {body}\n}}'
     return (text + "\n").encode("utf-8")

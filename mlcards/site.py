@@ -155,7 +155,7 @@ def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputF
     files: dict[str, OutputFile] = {}
     owners: dict[str, str] = {}
     for func in list(PRODUCERS):
-        name = f"{func.__module__}.{getattr(func, '__name__', '?')}"
+        name = producer_name(func)
         for out in _run_producer(func, ctx):
             if out.path in files:
                 raise MlcardsError(f"{name} and {owners[out.path]} both write {out.path}")
@@ -167,6 +167,11 @@ def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputF
     return resolve(files[p] for p in sorted(files))  # deferred plots and pages: made now
 
 
+def producer_name(func: Callable[..., Any]) -> str:
+    """`module.function`, as messages and cache keys name a producer."""
+    return f"{func.__module__}.{getattr(func, '__name__', '?')}"
+
+
 def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
                   ctx: BuildContext) -> list[OutputFile]:
     try:
@@ -175,8 +180,8 @@ def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
             if paths is not None:
                 from mlcards.buildkeys import defer_registry_outputs
 
-                name = f"{func.__module__}.{getattr(func, '__name__', '?')}"
-                return defer_registry_outputs(ctx, name, list(paths), lambda: func(ctx))
+                return defer_registry_outputs(ctx, producer_name(func), list(paths),
+                                              lambda: func(ctx))
             return list(func(ctx))
     except Exception as exc:
         message = template_error(exc)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcards import timing
-from mlcards.cache import Cache, active_cache, digest, settings
+from mlcards.cache import BLOB, Cache, active_cache, digest, settings
 from mlcards.errors import MlcardsError
 from mlcards.outputs import OutputFile
 
@@ -49,6 +49,16 @@ class DeferredFile(OutputFile):
     bundle: Bundle | None = None
 
 
+class DamagedCacheFile(Exception):
+    """A cached file whose bytes no longer match their digest (found when it is
+    written): the build is made again with every cached file checked up front
+    (`Settings.check_files`), so the damaged bundle is a miss."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"the build cache's copy of {path} is damaged")
+        self.path = path
+
+
 class CachedFile(OutputFile):
     """A file whose bytes are a cache entry, read each time `content` is asked for."""
 
@@ -62,19 +72,21 @@ class CachedFile(OutputFile):
 
     @property
     def content(self) -> bytes:
-        data = self._cache.get("blob", self._blob)
+        data = self._cache.get_blob(self._blob)
         if data is None:
-            raise MlcardsError(f"the build cache lost {self.path} ({self._cache.folder}); "
-                               "run the build again")
+            raise DamagedCacheFile(self.path)
         return data
 
     def __repr__(self) -> str:
         return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
 
     def link_to(self, target: str) -> bool:
-        """Hard-link the cache entry at `target`; False when links are not possible."""
+        """Hard-link the cache entry at `target` once its bytes checked out; False when
+        links are not possible."""
+        if self._cache.get_blob(self._blob) is None:
+            raise DamagedCacheFile(self.path)
         try:
-            os.link(self._cache.location("blob", self._blob), target)
+            os.link(self._cache.location(BLOB, self._blob), target)
         except OSError:
             return False
         return True
@@ -113,12 +125,22 @@ def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequen
     full_key = digest(kind, key) if key is not None else None
     if cache is not None and full_key is not None:
         manifest = cache.get_object("manifest", full_key)
-        if isinstance(manifest, dict):
+        if isinstance(manifest, dict) and _usable(manifest, cache):
             timing.count(f"cached {kind}")
             return [CachedFile(p, cache, blob) for p, blob in manifest.items()]
     planned = tuple(paths() if callable(paths) else paths)
     bundle = Bundle(kind, full_key, planned, make, stage)
     return [DeferredFile(p, b"", bundle) for p in planned]
+
+
+def _usable(manifest: dict[Any, Any], cache: Cache) -> bool:
+    """Whether a stored manifest maps paths to blob keys. Their bytes are checked when
+    they are written (CachedFile), or here when `Settings.check_files` asks: then a
+    file whose bytes do not match its digest makes the whole bundle a miss."""
+    if not all(isinstance(p, str) and isinstance(b, str) for p, b in manifest.items()):
+        return False
+    return not settings().check_files or all(
+        cache.get_blob(b) is not None for b in manifest.values())
 
 
 # --------------------------------------------------------------------------- resolve
@@ -184,9 +206,7 @@ def run_bundle(bundle: Bundle) -> Result:
         return dict(files)
     manifest: dict[str, str] = {}
     for path, data in files.items():
-        blob = digest(data)
-        cache.put("blob", blob, data)
-        manifest[path] = blob
+        manifest[path] = cache.put_blob(data)
     cache.put_object("manifest", bundle.key, manifest)
     return dict(manifest)
 

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import sys
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from mlcards.cache import Cache, active_cache, code_key, digest, settings
+from mlcards.errors import Problem
+from mlcards.incremental.codec import CodecError, decode, encode
 from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 
 KIND = "yaml"
 SAMPLE = 64
 """Files checked before deciding whether a prefetch is worth a full scan."""
 _PARSED: dict[str, bytes] = {}
-"""Entries parsed by `prefetch` when no cache folder is in use: key -> pickled entry."""
+"""Entries parsed by `prefetch` when no cache folder is in use: key -> encoded entry."""
 
 
 def _key(text: str, path: Path) -> str:
@@ -35,7 +36,19 @@ def _key(text: str, path: Path) -> str:
 
 
 def _entry(doc: LoadedYaml) -> bytes:
-    return pickle.dumps((doc.data, doc.problems), protocol=pickle.HIGHEST_PROTOCOL)
+    return encode((doc.data, doc.problems))
+
+
+def _parsed(stored: bytes) -> tuple[Any, list[Problem]] | None:
+    """(data, problems) of an entry, or None when it is not one."""
+    try:
+        value = decode(stored)
+    except CodecError:
+        return None
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list)
+            and all(isinstance(p, Problem) for p in value[1])):
+        return None
+    return value[0], value[1]
 
 
 def cached_parse(text: str, path: Path) -> LoadedYaml:
@@ -47,13 +60,9 @@ def cached_parse(text: str, path: Path) -> LoadedYaml:
     stored = _PARSED.pop(key, None)
     if stored is None and cache is not None:
         stored = cache.get(KIND, key)
-    if stored is not None:
-        try:
-            data, problems = pickle.loads(stored)
-        except Exception:  # an unreadable entry is parsed again
-            pass
-        else:
-            return LoadedYaml(path, data, text, list(problems))
+    entry = _parsed(stored) if stored is not None else None
+    if entry is not None:  # an unreadable entry is parsed again
+        return LoadedYaml(path, entry[0], text, entry[1])
     doc = parse_yaml(text, path)
     if cache is not None:
         cache.put(KIND, key, _entry(doc))

@@ -113,7 +113,10 @@ def plain_summary(text: str | None, length: int = 160) -> str:
     key = digest(code_key(), "summary", text, length)
     stored = cache.get("summary", key)
     if stored is not None:
-        return stored.decode("utf-8")
+        try:
+            return stored.decode("utf-8")
+        except UnicodeDecodeError:  # not an entry this code wrote: made again
+            pass
     summary = _plain_summary(text, length)
     cache.put("summary", key, summary.encode("utf-8"))
     return summary

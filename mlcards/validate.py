@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from mlcards import timing
 from mlcards.cache import active_cache, code_key, digest
 from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
+from mlcards.incremental.codec import CodecError, decode, encode
 from mlcards.load import (
     MAX_FILE_BYTES,
     LoadedYaml,
@@ -113,18 +113,28 @@ class EvaluationSummary:
 
 @dataclass(frozen=True)
 class StoredEvaluation:
-    """A valid evaluation from the build cache: its summary, and its pickled object
-    (unpickled when a build needs more than the summary)."""
+    """A valid evaluation from the build cache: its summary, and the evaluation as
+    plain data (rebuilt when a build needs more than the summary). `source` is the
+    file it was validated from, read again if the stored data does not rebuild."""
 
     summary: EvaluationSummary
     data: bytes
+    source: str = ""
 
     def load(self) -> Evaluation:
-        value = pickle.loads(self.data)
-        if not isinstance(value, Evaluation):
-            raise MlcardsError("the build cache holds an unreadable evaluation; "
-                               "run again with --no-cache")
-        return value
+        try:
+            value = decode(self.data)
+        except CodecError:
+            value = None
+        if isinstance(value, Evaluation):
+            return value
+        problems: list[Problem] = []
+        src = read_source(Path(self.source), problems) if self.source else None
+        again = validate_document(src.doc, Evaluation, problems) if src else None
+        if again is None:
+            raise InvalidInput(problems) if problems else MlcardsError(
+                f"{self.source}: changed while the build read it; run the build again")
+        return again
 
 
 @dataclass
@@ -239,8 +249,10 @@ def load_document(path: Path, model: type[M], problems: list[Problem],
     sha = hashlib.sha256(raw).hexdigest()
     key = valid_key(sha, model)
     stored = cache.get_object("valid", key)
-    if isinstance(stored, model) or (model is Evaluation
-                                     and isinstance(stored, StoredEvaluation)):
+    if model is Evaluation and isinstance(stored, StoredEvaluation):
+        timing.count("cached valid documents")
+        return SourceFile(path, sha), replace(stored, source=str(path))
+    if isinstance(stored, model):
         timing.count("cached valid documents")
         return SourceFile(path, sha), stored
     before = len(problems)
@@ -255,8 +267,7 @@ def load_document(path: Path, model: type[M], problems: list[Problem],
 def _stored_form(value: BaseModel) -> object:
     """What the valid-document cache keeps: evaluations with their summary apart."""
     if isinstance(value, Evaluation):
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        return StoredEvaluation(EvaluationSummary.of(value), data)
+        return StoredEvaluation(EvaluationSummary.of(value), encode(value))
     return value
 
 

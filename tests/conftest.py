@@ -20,6 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE_EXAMPLE = ROOT / "site_example"
 
 
+@pytest.fixture(autouse=True)
+def user_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default build cache (the user's cache directory) of this test: a folder of
+    its own (each test starts cold, as with a fresh registry), never ~/.cache."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("MLCARDS_CACHE_SECRET", raising=False)
+    return home / "mlcards"
+
+
 @pytest.fixture
 def scaffold_registry(tmp_path: Path) -> Path:
     """A fresh copy of what `mlcards init` creates (without schemas/)."""

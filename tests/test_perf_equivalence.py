@@ -96,12 +96,12 @@ def test_full_build_with_warm_cache_matches_uncached(registry: Path, tmp_path: P
     assert cached == uncached
 
 
-def test_default_cache_folder_is_in_the_registry_and_ignored_by_git(
-        registry: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_default_cache_folder_is_the_user_cache_dir_not_the_registry(
+        registry: Path, tmp_path: Path, run_cli: Run, user_cache_dir: Path) -> None:
     run_cli("validate", registry)
-    folder = registry / ".mlcards-cache"
-    assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
-    assert any((folder / "yaml").rglob("*"))
+    assert not (registry / ".mlcards-cache").exists()
+    assert (user_cache_dir / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert any((user_cache_dir / "yaml").rglob("*"))
     result = run_cli("validate", registry, "--no-cache")
     assert result.code == 0
 

@@ -87,14 +87,21 @@ def run(args: argparse.Namespace) -> int:
         progress=progress)
     from mlcards import timing
     from mlcards.cache import configured, from_arguments
+    from mlcards.deferred import DamagedCacheFile
     from mlcards.parsecache import prefetch
 
     cache, workers = from_arguments(args, args.registry)
     recorder = timing.Recorder()
-    with configured(cache, workers), timing.recording(recorder):
-        with timing.stage("load"):
-            prefetch(args.registry)
-        build_site(args.registry, args.output, options)
+    with timing.recording(recorder):
+        try:
+            with configured(cache, workers):
+                with timing.stage("load"):
+                    prefetch(args.registry)
+                build_site(args.registry, args.output, options)
+        except DamagedCacheFile as exc:  # nothing was swapped in: build again, checking
+            progress.warning(f"warning: {exc}; building again without damaged entries")
+            with configured(cache, workers, check_files=True):
+                build_site(args.registry, args.output, options)
     if args.timings:
         print(recorder.table(), file=sys.stderr)
     if args.timings_json:

@@ -19,17 +19,21 @@ model's landing page `models/<id>/index.md` rebases them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment
 
+from mlcards import reuse, timing
 from mlcards.outputs import OutputFile
 from mlcards.readiness import Score, score_assessment
 from mlcards.validate import ModelVersion, Registry
 
 CARD_SLOTS = ("top", "readiness", "quantitative", "changes", "checklist")
+RENDERING = frozenset({"slots", "version_row"})
+"""`cached` kinds that are rendering, not computing (timed as render)."""
 
 
 @dataclass
@@ -45,13 +49,25 @@ class BuildContext:
     """Docs-tree paths written so far by earlier producers (filled by site.py)."""
 
     def cached(self, kind: str, mv: ModelVersion, compute: Callable[[], Any]) -> Any:
-        """Compute a per-version result once per build (e.g. 'score', 'evaluation')."""
+        """Compute a per-version result once per build (e.g. 'score', 'evaluation'): a
+        reuse point, timed as compute (or as render for the kinds in RENDERING)."""
         key = (kind, mv.key)
         if key not in self.memo:
-            from mlcards.buildkeys import remember  # timed; kept across builds when cached
-
-            self.memo[key] = remember(self, kind, mv, compute)
+            with timing.stage("compute") if kind not in RENDERING else nullcontext():
+                self.memo[key] = reuse.active().result(self, kind, mv, compute)
         return self.memo[key]
+
+    def known(self, kind: str, mv: ModelVersion) -> bool:
+        """Whether `cached(kind, mv, ...)` computed without error, in this build or (for
+        results the incremental layer keeps) an earlier one, without loading it."""
+        return reuse.active().known(self, kind, mv)
+
+    def bundle(self, kind: str, subject: Any, paths: reuse.Paths, make: reuse.Make, *,
+               stage: str = "plots") -> list[OutputFile]:
+        """Files made together by `make` (path -> bytes, exactly `paths`): a reuse point
+        (kind 'plots', 'scorecards', 'pages' or 'registry'; `subject` the version, model
+        or producer they belong to). Their bytes may be made later (see mlcards.reuse)."""
+        return reuse.active().bundle(self, kind, subject, paths, make, stage=stage)
 
     def score(self, mv: ModelVersion) -> Score | None:
         """The version's readiness score (memoised as 'score'), None without readiness.yaml."""
@@ -89,6 +105,11 @@ def whole_registry(*paths: str) -> Callable[[Producer], Producer]:
         return func
 
     return mark
+
+
+def files_of(outputs: Iterable[OutputFile]) -> Mapping[str, bytes]:
+    """path -> bytes of produced files (what a bundle's maker returns)."""
+    return {f.path: f.content for f in outputs}
 
 
 def card_fragment(func: CardFragment) -> CardFragment:

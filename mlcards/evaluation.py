@@ -241,12 +241,10 @@ def evaluation_report(ctx: BuildContext, mv: ModelVersion) -> EvaluationReport |
 
 def check_registry(ctx: BuildContext) -> list[Problem]:
     """Compute every version's evaluation; return all problems found (for the gate).
-    A report stored in the build cache computed without a problem: it is not loaded."""
-    from mlcards.buildkeys import is_known
-
+    A report known to have computed without a problem (ctx.known) is not loaded."""
     problems: list[Problem] = []
     for mv in ctx.registry.versions():
-        if not mv.has_evaluation or is_known(ctx, "evaluation", mv):
+        if not mv.has_evaluation or ctx.known("evaluation", mv):
             continue
         try:
             evaluation_report(ctx, mv)
@@ -270,15 +268,23 @@ def evaluation_fragment(ctx: BuildContext, mv: ModelVersion) -> dict[str, str]:
 @producer
 def evaluation_plots(ctx: BuildContext) -> Iterable[OutputFile]:
     """The SVG plots of every version with an evaluation (drawn after every producer
-    ran, in worker processes and through the build cache: mlcards.deferred)."""
-    from mlcards.buildkeys import defer_plots
-
+    ran, in worker processes and through the build cache: a 'plots' bundle)."""
     problems = check_registry(ctx)
     if problems:  # every version's problems at once, not only the first broken one
         raise InvalidInput(problems)
     for mv in ctx.registry.versions():
         if mv.has_evaluation:
-            yield from defer_plots(ctx, mv, partial(plot_files, ctx, mv))
+            plan = partial(plot_files, ctx, mv)
+            yield from ctx.bundle("plots", mv, partial(_plot_paths, plan),
+                                  partial(_draw_plots, plan))
+
+
+def _plot_paths(plan: Callable[[], dict[str, Callable[[], bytes]]]) -> list[str]:
+    return list(plan())
+
+
+def _draw_plots(plan: Callable[[], dict[str, Callable[[], bytes]]]) -> dict[str, bytes]:
+    return {path: draw() for path, draw in plan().items()}
 
 
 def plot_files(ctx: BuildContext, mv: ModelVersion) -> dict[str, Callable[[], bytes]]:

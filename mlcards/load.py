@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mlcards import reuse
 from mlcards.errors import InvalidInput, Problem, display_path
 
 try:  # the C parser is ~10x faster; fall back silently when libyaml is absent
@@ -122,9 +123,7 @@ def load_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedYaml
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlError(Problem(display_path(path), line, 1, "",
                                 "file is not valid UTF-8 text")) from exc
-    from mlcards.parsecache import cached_parse  # unchanged files skip parsing (build cache)
-
-    return cached_parse(text, path)
+    return reuse.active().call("yaml", parse_yaml, text, path)  # a reuse point
 
 
 def parse_yaml(text: str, path: Path) -> LoadedYaml:

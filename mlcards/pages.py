@@ -11,14 +11,21 @@ Mitchell et al.'s order plus the named slots other features fill
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
-from mlcards.context import CARD_FRAGMENTS, CARD_SLOTS, BuildContext, producer, whole_registry
+from mlcards.context import (
+    CARD_FRAGMENTS,
+    CARD_SLOTS,
+    BuildContext,
+    files_of,
+    producer,
+    whole_registry,
+)
 from mlcards.errors import MlcardsError
 from mlcards.history import lifecycle_badges
 from mlcards.outputs import OutputFile
@@ -165,11 +172,14 @@ def tags_page(ctx: BuildContext) -> Iterator[OutputFile]:
 def model_pages(ctx: BuildContext) -> Iterator[OutputFile]:
     """A card page per version, and the model's landing page (its latest card); made
     after every producer ran, in worker processes and through the build cache."""
-    from mlcards.buildkeys import defer_model_pages
-
     for model in ctx.registry.models:
         paths = [*(card_path(mv) for mv in model.versions), landing_path(model.id)]
-        yield from defer_model_pages(ctx, model, paths, partial(_model_pages, ctx, model))
+        yield from ctx.bundle("pages", model, paths,
+                              partial(_model_page_files, ctx, model), stage="render")
+
+
+def _model_page_files(ctx: BuildContext, model: ModelEntry) -> Mapping[str, bytes]:
+    return files_of(_model_pages(ctx, model))
 
 
 def _model_pages(ctx: BuildContext, model: ModelEntry) -> Iterator[OutputFile]:

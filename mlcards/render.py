@@ -24,6 +24,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from mlcards import reuse
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
@@ -102,23 +104,10 @@ def markdown_to_html(text: str | None) -> Markup:
 
 def plain_summary(text: str | None, length: int = 160) -> str:
     """Markdown as one line of plain text, cut at a word boundary (for table cells);
-    kept in the build cache (a registry-wide page makes one per model)."""
+    a reuse point ("summary": a registry-wide page makes one per model)."""
     if not text:
         return ""
-    from mlcards.cache import active_cache, code_key, digest
-
-    cache = active_cache()
-    if cache is None:
-        return _plain_summary(text, length)
-    key = digest(code_key(), "summary", text, length)
-    stored = cache.get("summary", key)
-    if stored is not None:
-        try:
-            return stored.decode("utf-8")
-        except UnicodeDecodeError:  # not an entry this code wrote: made again
-            pass
-    summary = _plain_summary(text, length)
-    cache.put("summary", key, summary.encode("utf-8"))
+    summary: str = reuse.active().call("summary", _plain_summary, text, length)
     return summary
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 from packaging.version import Version
 
-from mlcards.context import BuildContext, card_fragment, producer, whole_registry
+from mlcards.context import BuildContext, card_fragment, files_of, producer, whole_registry
 from mlcards.outputs import OutputFile
 from mlcards.provenance import source_revision
 from mlcards.readiness import (
@@ -170,13 +170,13 @@ def scorecard_outputs(ctx: BuildContext, mv: ModelVersion) -> list[OutputFile]:
 
 def deferred_scorecard(ctx: BuildContext, mv: ModelVersion) -> list[OutputFile]:
     """scorecard_outputs, made after every producer ran, in worker processes and
-    through the build cache (mlcards.deferred); the paths are known at once."""
-    from mlcards.buildkeys import defer_scorecard
-
+    through the build cache (a 'scorecards' bundle); the paths are known at once."""
+    if not mv.readiness:
+        return []
     base = version_dir(mv)
     paths = [f"{base}/scorecard.{ext}" for ext in ("md", "json", "csv", "pdf")]
-    return defer_scorecard(ctx, mv, [*paths, f"{base}/{CHART}"] if mv.readiness else [],
-                           lambda: scorecard_outputs(ctx, mv))
+    return ctx.bundle("scorecards", mv, [*paths, f"{base}/{CHART}"],
+                      lambda: files_of(scorecard_outputs(ctx, mv)))
 
 
 # --------------------------------------------------------------------------- registry index

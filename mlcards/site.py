@@ -25,9 +25,8 @@ from typing import Any, Protocol
 
 import jinja2
 
-from mlcards import timing
-from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext
-from mlcards.deferred import is_deferred, resolve, write_output
+from mlcards import reuse, timing
+from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext, files_of
 from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render import make_environment
@@ -160,11 +159,11 @@ def produce(ctx: BuildContext, progress: Progress | None = None) -> list[OutputF
             if out.path in files:
                 raise MlcardsError(f"{name} and {owners[out.path]} both write {out.path}")
             _check_path(out.path, name)
-            files[out.path] = out if is_deferred(out) else with_safe_title(out)
+            files[out.path] = out if out.made_later else with_safe_title(out)
             owners[out.path] = name
             ctx.produced.add(out.path)
         progress.counts(*count_kinds(files))
-    return resolve(files[p] for p in sorted(files))  # deferred plots and pages: made now
+    return reuse.active().finish(files[p] for p in sorted(files))  # bundles made later
 
 
 def producer_name(func: Callable[..., Any]) -> str:
@@ -178,10 +177,8 @@ def _run_producer(func: Callable[[BuildContext], Iterable[OutputFile]],
         with timing.stage("render"):
             paths = getattr(func, "whole_registry", None)
             if paths is not None:
-                from mlcards.buildkeys import defer_registry_outputs
-
-                return defer_registry_outputs(ctx, producer_name(func), list(paths),
-                                              lambda: func(ctx))
+                return ctx.bundle("registry", producer_name(func), list(paths),
+                                  lambda: files_of(func(ctx)), stage="render")
             return list(func(ctx))
     except Exception as exc:
         message = template_error(exc)
@@ -232,7 +229,7 @@ def write_tree(files: list[OutputFile], config_text: str, root: Path, *,
     with timing.stage("write"):
         folders: set[str] = set()
         for out in files:
-            write_output(out, docs / out.path, folders, link=link)
+            out.write_to(docs / out.path, folders, link=link)
         (root / "mkdocs.yml").write_text(config_text, encoding="utf-8")
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from mlcards import reuse
 from mlcards.errors import MlcardsError, display_path
 from mlcards.render import plain_title
 from mlcards.validate import Registry
@@ -138,23 +139,20 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: s
 
     `templates` maps template names to their files, for locating page messages.
     With `--workers` > 1 the pages' Markdown is converted in forked processes
-    (mlcards.mkdocs_parallel); the output is the same.
+    (a plugin of the incremental layer: mlcards.reuse); the output is the same.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from mlcards.cache import settings
-    from mlcards.mkdocs_parallel import PLUGIN_NAME, plugin_for
 
     messages: list[str] = []
     with mkdocs_messages(messages), source_date_epoch(build_date):
         try:
             config = load_config(config_file=str(config_file), site_dir=str(site_dir),
                                  strict=strict, validation={"anchors": "warn"})
-            plugin = plugin_for(settings().workers)
-            if plugin is not None:  # added here: mkdocs.yml stays what Zensical reads
-                config.plugins[PLUGIN_NAME] = plugin
+            for name, plugin in reuse.active().mkdocs_plugins().items():
+                config.plugins[name] = plugin  # added here: mkdocs.yml stays what Zensical reads
             build(config)
         except MkDocsException as exc:
             detail = "\n".join(locate(messages, registry, templates)) or str(exc)

@@ -11,21 +11,18 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, Protocol, TypeVar, Union, get_args, get_origin, runtime_checkable
 
 import jsonschema
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ValidationError
 
-from mlcards import timing
-from mlcards.cache import active_cache, code_key, digest
-from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
-from mlcards.incremental.codec import CodecError, decode, encode
+from mlcards import reuse
+from mlcards.errors import InvalidInput, Problem, display_path
 from mlcards.load import (
-    MAX_FILE_BYTES,
     LoadedYaml,
     PathKey,
     YamlError,
@@ -111,30 +108,15 @@ class EvaluationSummary:
                    tuple((name, overall[name]) for name in names if name in overall))
 
 
-@dataclass(frozen=True)
-class StoredEvaluation:
-    """A valid evaluation from the build cache: its summary, and the evaluation as
-    plain data (rebuilt when a build needs more than the summary). `source` is the
-    file it was validated from, read again if the stored data does not rebuild."""
+@runtime_checkable
+class LazyEvaluation(Protocol):
+    """An evaluation known valid, made only when a build needs more than its summary
+    (the incremental layer keeps valid evaluations this way)."""
 
-    summary: EvaluationSummary
-    data: bytes
-    source: str = ""
+    @property
+    def summary(self) -> EvaluationSummary: ...
 
-    def load(self) -> Evaluation:
-        try:
-            value = decode(self.data)
-        except CodecError:
-            value = None
-        if isinstance(value, Evaluation):
-            return value
-        problems: list[Problem] = []
-        src = read_source(Path(self.source), problems) if self.source else None
-        again = validate_document(src.doc, Evaluation, problems) if src else None
-        if again is None:
-            raise InvalidInput(problems) if problems else MlcardsError(
-                f"{self.source}: changed while the build read it; run the build again")
-        return again
+    def load(self) -> Evaluation: ...
 
 
 @dataclass
@@ -148,17 +130,18 @@ class ModelVersion:
     version: str
     folder: Path
     card: Card
-    stored_evaluation: Evaluation | StoredEvaluation | None = None
+    stored_evaluation: Evaluation | LazyEvaluation | None = None
     readiness: Readiness | None = None
     files: dict[str, SourceFile] = field(default_factory=dict)
     _summary: EvaluationSummary | None = field(default=None, repr=False, compare=False)
 
     @property
     def evaluation(self) -> Evaluation | None:
-        if isinstance(self.stored_evaluation, StoredEvaluation):
-            self._summary = self.stored_evaluation.summary
-            self.stored_evaluation = self.stored_evaluation.load()
-        return self.stored_evaluation
+        ev = self.stored_evaluation
+        if ev is not None and not isinstance(ev, Evaluation):
+            self._summary = ev.summary
+            self.stored_evaluation = ev = ev.load()
+        return ev
 
     @property
     def has_evaluation(self) -> bool:
@@ -168,10 +151,10 @@ class ModelVersion:
     def evaluation_summary(self) -> EvaluationSummary | None:
         if self._summary is None:
             ev = self.stored_evaluation
-            if isinstance(ev, StoredEvaluation):
-                self._summary = ev.summary
-            elif ev is not None:
+            if isinstance(ev, Evaluation):
                 self._summary = EvaluationSummary.of(ev)
+            elif ev is not None:
+                self._summary = ev.summary
         return self._summary
 
     @property
@@ -238,53 +221,21 @@ def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
 
 
 def load_document(path: Path, model: type[M], problems: list[Problem],
-                  ) -> tuple[SourceFile | None, M | StoredEvaluation | None]:
-    """read_source + validate_document, through the build cache: a file whose exact
-    bytes validated before without any problem comes back validated, unparsed."""
-    cache = active_cache()
-    raw = _small_file_bytes(path) if cache is not None else None
-    if cache is None or raw is None:
-        src = read_source(path, problems)
-        return src, validate_document(src.doc, model, problems) if src else None
-    sha = hashlib.sha256(raw).hexdigest()
-    key = valid_key(sha, model)
-    stored = cache.get_object("valid", key)
-    if model is Evaluation and isinstance(stored, StoredEvaluation):
-        timing.count("cached valid documents")
-        return SourceFile(path, sha), replace(stored, source=str(path))
-    if isinstance(stored, model):
-        timing.count("cached valid documents")
-        return SourceFile(path, sha), stored
-    before = len(problems)
-    src = read_source(path, problems)
-    value = validate_document(src.doc, model, problems) if src else None
-    if value is not None and src is not None and len(problems) == before \
-            and src.sha256 == sha:
-        cache.put_object("valid", key, _stored_form(value))
+                  ) -> tuple[SourceFile | None, M | LazyEvaluation | None]:
+    """read_source + validate_document of one file, a reuse point ("valid"): the
+    incremental layer returns a file whose exact bytes validated before unparsed."""
+    src, value, found = reuse.active().call("valid", read_document, path, model)
+    problems.extend(found)
     return src, value
 
 
-def _stored_form(value: BaseModel) -> object:
-    """What the valid-document cache keeps: evaluations with their summary apart."""
-    if isinstance(value, Evaluation):
-        return StoredEvaluation(EvaluationSummary.of(value), encode(value))
-    return value
-
-
-def valid_key(sha256: str, model: type[BaseModel]) -> str:
-    """Where the valid-document cache keeps a file with this hash validated as `model`."""
-    return digest(code_key(), "valid", model.__module__, model.__qualname__, sha256)
-
-
-def _small_file_bytes(path: Path) -> bytes | None:
-    """The file's bytes when it is readable and within the size limit, else None
-    (load_yaml_file then reports the problem)."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
+def read_document(path: Path, model: type[M],
+                  ) -> tuple[SourceFile | None, M | None, list[Problem]]:
+    """(the file as read, its validated value, its problems)."""
+    problems: list[Problem] = []
+    src = read_source(path, problems)
+    value = validate_document(src.doc, model, problems) if src else None
+    return src, value, problems
 
 
 def validate_document(doc: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
@@ -462,7 +413,7 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
                                 "version (e.g. 1.2.0)"))
         return None
     files: dict[str, SourceFile] = {}
-    parsed: dict[str, BaseModel | StoredEvaluation | None] = {}
+    parsed: dict[str, BaseModel | LazyEvaluation | None] = {}
     for fname, model in VERSION_FILES.items():
         path = vdir / fname
         if not path.exists():
@@ -477,7 +428,7 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
     evaluation = parsed.get("evaluation.yaml")
     readiness = parsed.get("readiness.yaml")
     mv = ModelVersion(vdir.parent.name, vdir.name, vdir, card,
-                      evaluation if isinstance(evaluation, Evaluation | StoredEvaluation)
+                      evaluation if isinstance(evaluation, Evaluation | LazyEvaluation)
                       else None,
                       readiness if isinstance(readiness, Readiness) else None, files)
     _check_version(mv, root, config, rubrics, problems, strict)

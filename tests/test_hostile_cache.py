@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from cli_result import CliResult
 
-from mlcards.cache import BLOB, MAGIC, Cache
 from mlcards.errors import Problem
+from mlcards.incremental.cache import BLOB, MAGIC, Cache
 from mlcards.incremental.codec import CodecError, decode, encode
 
 Run = Callable[..., CliResult]
@@ -175,6 +175,24 @@ def test_forged_entry_is_refused_when_the_cache_has_a_secret(
     assert forged
     assert _build(run_cli, example_registry, tmp_path / "out", "--cache-dir",
                   cache) == clean_site
+
+
+def test_every_result_of_a_build_is_stored_as_plain_data(example_registry: Path,
+                                                          tmp_path: Path) -> None:
+    """The codec knows every type a build stores (else its warm builds would quietly
+    redo that work), and a warm build then makes nothing again."""
+    from mlcards.incremental.cache import configured
+    from mlcards.site import BuildOptions, build_site
+
+    cache = Cache(tmp_path / "cache")
+    with configured(cache, 1):
+        build_site(example_registry, tmp_path / "a", BuildOptions(docs_only=True))
+    assert cache.unstorable == []
+    warm = Cache(tmp_path / "cache")
+    with configured(warm, 1):
+        build_site(example_registry, tmp_path / "b", BuildOptions(docs_only=True))
+    assert warm.misses == 0 and warm.rejected == 0 and warm.hits > 0
+    assert _site(tmp_path / "a") == _site(tmp_path / "b")
 
 
 def test_secret_seals_entries_so_another_secret_misses(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""MkDocs' Markdown conversion in worker processes (mlcards.mkdocs_parallel) changes
+"""MkDocs' Markdown conversion in worker processes (mlcards.incremental.mkdocs_parallel) changes
 neither the site nor MkDocs' warnings, and a page a worker cannot render is
 rendered in the main process."""
 
@@ -14,7 +14,7 @@ import pytest
 from cli_result import CliResult
 from test_perf_equivalence import hashes, small_registry
 
-from mlcards.mkdocs_parallel import WORKER_COUNT
+from mlcards.incremental.mkdocs_parallel import WORKER_COUNT
 from mlcards.render import builtin_templates_dir
 
 Run = Callable[..., CliResult]

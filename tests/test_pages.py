@@ -250,7 +250,7 @@ def test_registry_templates_folder_overrides_builtin(tmp_path: Path) -> None:
 
 
 def test_errors_raised_inside_templates_are_located(tmp_path: Path) -> None:
-    from mlcards.deferred import resolve
+    from mlcards.incremental.bundles import resolve
     from mlcards.site import _run_producer
 
     root = scaffold(tmp_path)

@@ -14,8 +14,8 @@ import yaml
 from cli_result import CliResult
 
 import mlcards
-from mlcards.cache import Cache, configured
-from mlcards.parsecache import cached_parse
+from mlcards.incremental.cache import Cache, configured
+from mlcards.incremental.parse import cached_parse
 from mlcards.render import builtin_templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +174,7 @@ def test_parse_cache_keeps_problems_and_skips_parsing(tmp_path: Path,
     cache = Cache(tmp_path / "cache")
     with configured(cache, 1):
         first = cached_parse(text, path)
-        monkeypatch.setattr("mlcards.parsecache.parse_yaml", _fail)
+        monkeypatch.setattr("mlcards.incremental.parse.parse_yaml", _fail)
         second = cached_parse(text, path)
         changed = text.replace("x", "z")
         with pytest.raises(AssertionError, match="parsed again"):
@@ -260,7 +260,8 @@ def test_registry_wide_pages_come_from_the_cache_until_a_model_changes(
 
 def test_warm_load_keeps_evaluations_packed_until_asked(registry: Path,
                                                         tmp_path: Path) -> None:
-    from mlcards.validate import StoredEvaluation, load_registry
+    from mlcards.incremental.documents import StoredEvaluation
+    from mlcards.validate import load_registry
 
     cache = Cache(tmp_path / "cache")
     with configured(None, 1):
@@ -281,14 +282,14 @@ def test_warm_cache_needs_no_parsing_from_another_working_folder(
         registry: Path, tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parsed entries are keyed by the working folder (problems name files relative to
     it); validated ones are not, so a warm cache used from elsewhere parses nothing."""
-    from mlcards.parsecache import prefetch
+    from mlcards.incremental.parse import prefetch
 
     cache = tmp_path / "cache"
     assert run_cli("validate", registry, "--cache-dir", cache).code == 0
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    monkeypatch.setattr("mlcards.parsecache.parse_yaml", _fail)
+    monkeypatch.setattr("mlcards.incremental.parse.parse_yaml", _fail)
     with configured(Cache(cache), 2):
         assert prefetch(registry) == 0
         assert run_cli("validate", registry, "--cache-dir", cache, "--workers", "1").code == 0

@@ -94,7 +94,7 @@ def test_standard_registry_is_valid(tmp_path: Path) -> None:
 
 def produce_files(ctx: Any) -> dict[str, bytes]:
     """Run the readiness producers and return path -> bytes. Costly files may come back
-    deferred (mlcards.deferred: made after every producer ran); resolve them here the
+    deferred (mlcards.incremental.bundles: made after every producer ran); resolve them here the
     way the site build does."""
     import importlib
 
@@ -102,7 +102,7 @@ def produce_files(ctx: Any) -> dict[str, bytes]:
 
     files = [*produce_readiness(ctx), *readiness_overview(ctx)]
     try:
-        deferred = importlib.import_module("mlcards.deferred")
+        deferred = importlib.import_module("mlcards.incremental.bundles")
     except ModuleNotFoundError:
         deferred = None
     if deferred is not None:

@@ -34,7 +34,7 @@ def register(sub: Subparsers) -> None:
                    help="print seconds and peak memory of each stage at the end")
     p.add_argument("--timings-json", type=Path, metavar="FILE",
                    help="write the same measurements as JSON to FILE (benchmarks/)")
-    from mlcards.cache import add_arguments
+    from mlcards.incremental.cache import add_arguments
 
     add_arguments(p)
     p.set_defaults(func=run)
@@ -86,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
         build_date=parse_build_date(args.build_date) if args.build_date else None,
         progress=progress)
     from mlcards import timing
-    from mlcards.cache import configured, from_arguments
-    from mlcards.deferred import DamagedCacheFile
-    from mlcards.parsecache import prefetch
+    from mlcards.incremental.bundles import DamagedCacheFile
+    from mlcards.incremental.cache import configured, from_arguments
+    from mlcards.incremental.parse import prefetch
 
     cache, workers = from_arguments(args, args.registry)
     recorder = timing.Recorder()

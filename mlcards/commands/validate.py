@@ -22,7 +22,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--strict", action="store_true",
                    help="also reject placeholder text (TODO, 'More information needed') "
                         "in required sections")
-    from mlcards.cache import add_arguments
+    from mlcards.incremental.cache import add_arguments
 
     add_arguments(p)
     p.set_defaults(func=run)
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if outside:
         print(format_problems(outside), file=sys.stderr)
     status = 1 if outside else 0
-    from mlcards.cache import configured, from_arguments
-    from mlcards.parsecache import prefetch
+    from mlcards.incremental.cache import configured, from_arguments
+    from mlcards.incremental.parse import prefetch
 
     for root in roots:
         with configured(*from_arguments(args, root)):

@@ -31,7 +31,7 @@ ALLOWED = (
     # load / validate
     "mlcards.errors:Problem",
     "mlcards.validate:EvaluationSummary",
-    "mlcards.validate:StoredEvaluation",
+    "mlcards.incremental.documents:StoredEvaluation",
     # compute
     "mlcards.evaluation:EvaluationReport",
     "mlcards.evaluation:MetricInfo",

@@ -1,5 +1,4 @@
-"""What each cached result of a build depends on, as SHA-256 keys, and the hooks
-that let producers use the cache (mlcards.cache) and the pool (mlcards.deferred).
+"""What each cached result of a build depends on, as SHA-256 keys.
 
 Keys, from narrow to wide (each also holds `cache.code_key()`):
 
@@ -17,23 +16,17 @@ Keys, from narrow to wide (each also holds `cache.code_key()`):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import nullcontext
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlcards import timing
-from mlcards.cache import active_cache, code_key, digest, file_sha256
-from mlcards.deferred import defer
-from mlcards.outputs import OutputFile
+from mlcards.incremental.cache import active_cache, code_key, digest, file_sha256
+from mlcards.reuse import Make
 
 if TYPE_CHECKING:
     from mlcards.context import BuildContext
     from mlcards.validate import ModelEntry, ModelVersion
-
-NOT_COMPUTE = frozenset({"slots", "version_row"})
-"""ctx.cached kinds that are rendering, not computing (timed as render)."""
-
 
 def _memo(ctx: BuildContext, name: str, ident: str, make: Callable[[], str]) -> str:
     key = (f"buildkeys.{name}", ident)
@@ -198,20 +191,19 @@ PERSISTENT: dict[str, Callable[[BuildContext, ModelVersion], str]] = {
 
 
 def remember(ctx: BuildContext, kind: str, mv: ModelVersion, compute: Callable[[], Any]) -> Any:
-    """A ctx.cached result: timed as compute, from the build cache when stored."""
-    with timing.stage("compute") if kind not in NOT_COMPUTE else nullcontext():
-        keyf = PERSISTENT.get(kind)
-        cache = active_cache()
-        if keyf is None or cache is None or not hasattr(mv, "files"):
-            return compute()
-        key = keyf(ctx, mv)
-        stored = cache.get_object(kind, key)
-        if isinstance(stored, tuple) and len(stored) == 1:
-            timing.count(f"cached {kind}")
-            return stored[0]
-        value = compute()
-        cache.put_object(kind, key, (value,))
-        return value
+    """A ctx.cached result, from the build cache when stored."""
+    keyf = PERSISTENT.get(kind)
+    cache = active_cache()
+    if keyf is None or cache is None or not hasattr(mv, "files"):
+        return compute()
+    key = keyf(ctx, mv)
+    stored = cache.get_object(kind, key)
+    if isinstance(stored, tuple) and len(stored) == 1:
+        timing.count(f"cached {kind}")
+        return stored[0]
+    value = compute()
+    cache.put_object(kind, key, (value,))
+    return value
 
 
 def is_known(ctx: BuildContext, kind: str, mv: ModelVersion) -> bool:
@@ -224,59 +216,57 @@ def is_known(ctx: BuildContext, kind: str, mv: ModelVersion) -> bool:
     return keyf is not None and cache is not None and cache.has(kind, keyf(ctx, mv))
 
 
-# --------------------------------------------------------------------------- producers
+# --------------------------------------------------------------------------- bundles
 
 
-def _bytes_of(files: Iterable[OutputFile]) -> dict[str, bytes]:
-    return {f.path: f.content for f in files}
+def plots_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    """A version's evaluation plots: its evaluation report's inputs."""
+    return digest("plots", evaluation_key(ctx, mv))
 
 
-def defer_plots(ctx: BuildContext, mv: ModelVersion,
-                plan: Callable[[], Mapping[str, Callable[[], bytes]]]) -> list[OutputFile]:
-    """A version's evaluation plots: `plan()` maps each path to its drawing function."""
-    key = digest("plots", evaluation_key(ctx, mv))
-    return defer("plots", key, lambda: list(plan()),
-                 lambda: {path: draw() for path, draw in plan().items()}, stage="plots")
-
-
-def defer_scorecard(ctx: BuildContext, mv: ModelVersion, paths: list[str],
-                    make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
-    """A version's scorecard page, downloads and chart (the PDF dominates: 'plots')."""
-    if not paths:
-        return []
+def scorecards_key(ctx: BuildContext, mv: ModelVersion) -> str:
+    """A version's scorecard page, downloads and chart: the page compares with the
+    earlier versions' assessments, so their inputs count too."""
     model = ctx.registry.model(mv.model_id)
     assert model is not None
-    upto = model.versions[: model.versions.index(mv) + 1]  # the page compares with earlier ones
-    key = digest("scorecard-files", registry_settings(ctx), mv.key, revision(ctx),
-                 [readiness_inputs(ctx, v) for v in upto])
-    return defer("scorecards", key, paths, lambda: _bytes_of(make()), stage="plots")
+    upto = model.versions[: model.versions.index(mv) + 1]
+    return digest("scorecard-files", registry_settings(ctx), mv.key, revision(ctx),
+                  [readiness_inputs(ctx, v) for v in upto])
 
 
-def defer_registry_outputs(ctx: BuildContext, name: str, paths: list[str],
-                           make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
-    """The files of a producer that reads the whole registry: made with the other
-    deferred pages (worker processes), seeing the outputs produced before it as it
-    would have inline; from the cache while no model, setting, revision, date or
-    earlier output changed."""
+def registry_key(ctx: BuildContext, name: str) -> str:
+    """The files of a producer that reads the whole registry: every model, the
+    settings, revision and date, and which files were produced before it."""
+    return digest("registry-outputs", name, registry_settings(ctx),
+                  [model_inputs(ctx, m) for m in ctx.registry.models], revision(ctx),
+                  ctx.build_date, sorted(ctx.produced))
+
+
+def pages_key(ctx: BuildContext, model: ModelEntry) -> str:
+    """A model's card pages and landing page."""
+    return digest("pages", registry_settings(ctx), model_inputs(ctx, model), revision(ctx),
+                  ctx.build_date, registry_facts(ctx))
+
+
+BUNDLE_KEYS: dict[str, Callable[[BuildContext, Any], str]] = {
+    "plots": plots_key,
+    "scorecards": scorecards_key,
+    "registry": registry_key,
+    "pages": pages_key,
+}
+"""The key of each kind of bundle, from its subject (a version, a model, a producer)."""
+
+
+def seeing_produced(ctx: BuildContext, make: Make) -> Make:
+    """`make`, run later as it would have run now: seeing the files produced so far."""
     produced = frozenset(ctx.produced)
 
-    def run() -> dict[str, bytes]:
+    def run() -> Mapping[str, bytes]:
         saved = ctx.produced
         ctx.produced = set(produced)
         try:
-            return _bytes_of(make())
+            return make()
         finally:
             ctx.produced = saved
 
-    key = digest("registry-outputs", name, registry_settings(ctx),
-                 [model_inputs(ctx, m) for m in ctx.registry.models], revision(ctx),
-                 ctx.build_date, sorted(produced))
-    return defer("registry", key, paths, run, stage="render")
-
-
-def defer_model_pages(ctx: BuildContext, model: ModelEntry, paths: list[str],
-                      make: Callable[[], Iterable[OutputFile]]) -> list[OutputFile]:
-    """A model's card pages and landing page."""
-    key = digest("pages", registry_settings(ctx), model_inputs(ctx, model), revision(ctx),
-                 ctx.build_date, registry_facts(ctx))
-    return defer("pages", key, paths, lambda: _bytes_of(make()), stage="render")
+    return run

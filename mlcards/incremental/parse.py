@@ -17,8 +17,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from mlcards.cache import Cache, active_cache, code_key, digest, settings
 from mlcards.errors import Problem
+from mlcards.incremental.cache import Cache, active_cache, code_key, digest, settings
 from mlcards.incremental.codec import CodecError, decode, encode
 from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 
@@ -92,7 +92,8 @@ def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
     validated entry does not depend on the working folder; a parsed one does)."""
     if cache is None:
         return paths
-    from mlcards.validate import VALIDATED_FILES, valid_key
+    from mlcards.incremental.documents import valid_key
+    from mlcards.validate import VALIDATED_FILES
 
     out = []
     for path in paths:

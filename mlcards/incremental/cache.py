@@ -127,6 +127,8 @@ class Cache:
         self.misses = 0
         self.rejected = 0
         """Entries found but refused (damaged, foreign or forged): counted as misses."""
+        self.unstorable: list[str] = []
+        """Why values could not be stored (a type the codec does not know: a bug)."""
         self.writable = True
 
     def _path(self, kind: str, key: str) -> Path:
@@ -240,7 +242,8 @@ class Cache:
 
         try:
             data = encode(value)
-        except CodecError:
+        except CodecError as exc:
+            self.unstorable.append(f"{kind}: {exc}")
             return
         self.put(kind, key, data)
 
@@ -283,10 +286,14 @@ def active_cache() -> Cache | None:
 def configured(cache: Cache | None, workers: int, *, check_files: bool = False,
                ) -> Iterator[Settings]:
     """Use `cache` and up to `workers` processes for what runs inside the block."""
+    from mlcards.incremental.layer import Incremental
+    from mlcards.reuse import using
+
     chosen = Settings(cache, max(1, workers), check_files)
     token = _SETTINGS.set(chosen)
     try:
-        yield chosen
+        with using(Incremental()):
+            yield chosen
     finally:
         _SETTINGS.reset(token)
 

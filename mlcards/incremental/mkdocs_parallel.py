@@ -147,7 +147,7 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
 def plugin_for(workers: int) -> ParallelRender | None:
     """The plugin when `workers` > 1 and this system can fork, else None."""
-    from mlcards.deferred import _can_fork
+    from mlcards.incremental.bundles import _can_fork
 
     return ParallelRender(workers) if workers > 1 and _can_fork() else None
 

@@ -19,12 +19,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from mlcards import timing
-from mlcards.cache import BLOB, Cache, active_cache, digest, settings
 from mlcards.errors import MlcardsError
+from mlcards.incremental.cache import BLOB, Cache, active_cache, digest, settings
 from mlcards.outputs import OutputFile
 
 Make = Callable[[], Mapping[str, bytes]]
@@ -47,6 +46,7 @@ class DeferredFile(OutputFile):
     """A file whose bytes its bundle makes during `resolve` (content is empty until then)."""
 
     bundle: Bundle | None = None
+    made_later = True
 
 
 class DamagedCacheFile(Exception):
@@ -64,6 +64,7 @@ class CachedFile(OutputFile):
 
     _cache: Cache
     _blob: str
+    made_later = True
 
     def __init__(self, path: str, cache: Cache, blob: str) -> None:
         object.__setattr__(self, "path", path)
@@ -92,24 +93,6 @@ class CachedFile(OutputFile):
         return True
 
 
-def write_output(out: OutputFile, target: Path, folders: set[str], *,
-                 link: bool = False) -> None:
-    """Write one produced file (`folders`: parent folders made so far, to skip mkdir).
-
-    `link=True` hard-links cached files instead of copying them: only for a docs
-    tree that is read and thrown away (MkDocs' input), never for one handed to
-    the user, whose edits would then change the cache entry.
-    """
-    parent = os.path.dirname(target)
-    if parent not in folders:
-        os.makedirs(parent, exist_ok=True)
-        folders.add(parent)
-    if link and isinstance(out, CachedFile) and out.link_to(os.fspath(target)):
-        return
-    with open(target, "wb") as fh:
-        fh.write(out.content)
-
-
 # --------------------------------------------------------------------------- producers
 
 
@@ -119,7 +102,7 @@ def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequen
 
     `paths` (or a function giving them, called only on a cache miss) must name
     exactly the files `make` returns. `key` must be a digest of everything the
-    bytes depend on (see mlcards.buildkeys); None means never cached.
+    bytes depend on (see mlcards.incremental.keys); None means never cached.
     """
     cache = active_cache()
     full_key = digest(kind, key) if key is not None else None
@@ -224,12 +207,6 @@ def _make(bundle: Bundle) -> dict[str, bytes]:
         if message is None:
             raise  # a bug in Python code: keep the traceback
         raise MlcardsError(message) from exc
-
-
-def is_deferred(out: OutputFile) -> bool:
-    """Whether a file's bytes are made later or live in the cache (pages among them
-    get their safe title when made, see run_bundle)."""
-    return isinstance(out, DeferredFile | CachedFile)
 
 
 # --------------------------------------------------------------------------- pool

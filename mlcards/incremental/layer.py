@@ -1,0 +1,80 @@
+"""The incremental layer as the build's `Reuse` (see mlcards.reuse): what the stages'
+reuse points do while a command runs with a build cache or several workers.
+
+- "yaml", "valid", "summary" (`call`): looked up in the cache by the SHA-256 of their
+  inputs (mlcards.incremental.parse, .documents), stored on a miss;
+- `result`: the persistent `ctx.cached` kinds of mlcards.incremental.keys;
+- `bundle`: keyed by kind and subject (keys.BUNDLE_KEYS), taken from the cache or made
+  after every producer ran, in worker processes (mlcards.incremental.bundles);
+- `mkdocs_plugins`: MkDocs' Markdown conversion in forked workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from mlcards.incremental import bundles, keys
+from mlcards.incremental.cache import active_cache, code_key, digest, settings
+from mlcards.incremental.documents import read_document_reusing
+from mlcards.incremental.mkdocs_parallel import PLUGIN_NAME, plugin_for
+from mlcards.incremental.parse import cached_parse
+from mlcards.outputs import OutputFile
+from mlcards.reuse import Make, Paths
+
+T = TypeVar("T")
+
+
+class Incremental:
+    """Reuse through the active build cache (if any) and worker pool."""
+
+    def call(self, point: str, fn: Callable[..., T], *args: Any) -> T:
+        cache = active_cache()
+        result: Any
+        if point == "yaml":
+            result = cached_parse(*args)
+        elif point == "valid" and cache is not None:
+            result = read_document_reusing(cache, *args)
+        elif point == "summary" and cache is not None:
+            result = _summary(fn, *args)  # type: ignore[arg-type]
+        else:
+            result = fn(*args)
+        return result  # type: ignore[no-any-return]
+
+    def result(self, ctx: Any, kind: str, subject: Any, compute: Callable[[], T]) -> T:
+        value: T = keys.remember(ctx, kind, subject, compute)
+        return value
+
+    def known(self, ctx: Any, kind: str, subject: Any) -> bool:
+        return keys.is_known(ctx, kind, subject)
+
+    def bundle(self, ctx: Any, kind: str, subject: Any, paths: Paths, make: Make, *,
+               stage: str) -> list[OutputFile]:
+        keyf = keys.BUNDLE_KEYS.get(kind)
+        key = keyf(ctx, subject) if keyf is not None else None
+        if kind == "registry":
+            make = keys.seeing_produced(ctx, make)
+        return bundles.defer(kind, key, paths, make, stage=stage)
+
+    def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
+        return bundles.resolve(files)
+
+    def mkdocs_plugins(self) -> dict[str, Any]:
+        plugin = plugin_for(settings().workers)
+        return {} if plugin is None else {PLUGIN_NAME: plugin}
+
+
+def _summary(fn: Callable[[str, int], str], text: str, length: int) -> str:
+    """A plain-text summary, from the cache when this text was summarised before."""
+    cache = active_cache()
+    assert cache is not None
+    key = digest(code_key(), "summary", text, length)
+    stored = cache.get("summary", key)
+    if stored is not None:
+        try:
+            return stored.decode("utf-8")
+        except UnicodeDecodeError:  # not an entry this code wrote: made again
+            pass
+    summary = fn(text, length)
+    cache.put("summary", key, summary.encode("utf-8"))
+    return summary

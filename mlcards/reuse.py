@@ -1,0 +1,97 @@
+"""The points where a stage's result may be reused, and the default: no reuse.
+
+Stages stay pure functions of their inputs. Where a result is worth keeping across
+builds, a stage names the point and hands over the function that makes it:
+
+- `call(point, fn, *args)`: a stage function at its boundary ("yaml": parse a
+  file's text, "valid": read and validate one file, "summary": a plain-text summary);
+- `result(ctx, kind, subject, compute)`: a per-version result of a build
+  (`BuildContext.cached`);
+- `bundle(ctx, kind, subject, paths, make)`: files made together (a version's
+  plots, its scorecard files, a model's pages, a registry-wide page);
+- `finish(files)`: the produced files once every producer ran;
+- `mkdocs_plugins()`: plugins added to the MkDocs run (e.g. parallel conversion).
+
+`Inline` (the default) makes everything at once, here. The incremental layer
+(`mlcards.incremental`) installs another `Reuse` for the duration of a command,
+with `using`; stages never import it, and their output is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
+
+from mlcards.outputs import OutputFile
+
+T = TypeVar("T")
+Paths = Sequence[str] | Callable[[], Sequence[str]]
+Make = Callable[[], Mapping[str, bytes]]
+"""A bundle's maker: path -> bytes, for exactly the bundle's paths."""
+
+
+class Reuse(Protocol):
+    """How results are made: at once (Inline) or reused across builds."""
+
+    def call(self, point: str, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def result(self, ctx: Any, kind: str, subject: Any, compute: Callable[[], T]) -> T: ...
+
+    def known(self, ctx: Any, kind: str, subject: Any) -> bool: ...
+
+    def bundle(self, ctx: Any, kind: str, subject: Any, paths: Paths, make: Make, *,
+               stage: str) -> list[OutputFile]: ...
+
+    def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]: ...
+
+    def mkdocs_plugins(self) -> dict[str, Any]: ...
+
+
+class Inline:
+    """No reuse: every function runs when asked, every bundle is made at once."""
+
+    def call(self, point: str, fn: Callable[..., T], *args: Any) -> T:
+        return fn(*args)
+
+    def result(self, ctx: Any, kind: str, subject: Any, compute: Callable[[], T]) -> T:
+        return compute()
+
+    def known(self, ctx: Any, kind: str, subject: Any) -> bool:
+        """Whether `ctx.cached(kind, subject, ...)` was computed (without error)."""
+        return (kind, getattr(subject, "key", subject)) in ctx.memo
+
+    def bundle(self, ctx: Any, kind: str, subject: Any, paths: Paths, make: Make, *,
+               stage: str) -> list[OutputFile]:
+        made = make()
+        planned = list(paths() if callable(paths) else paths)
+        if set(made) != set(planned):
+            extra = sorted(set(made) ^ set(planned))
+            raise ValueError(f"{kind}: planned and made files differ: {', '.join(extra)}")
+        return [OutputFile(p, made[p]) for p in planned]
+
+    def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
+        return list(files)
+
+    def mkdocs_plugins(self) -> dict[str, Any]:
+        return {}
+
+
+_ACTIVE: ContextVar[Reuse | None] = ContextVar("mlcards_reuse", default=None)
+_INLINE = Inline()
+
+
+def active() -> Reuse:
+    """The Reuse in force (Inline unless a command installed another)."""
+    return _ACTIVE.get() or _INLINE
+
+
+@contextmanager
+def using(reuse: Reuse) -> Iterator[Reuse]:
+    """Make results through `reuse` inside the block."""
+    token = _ACTIVE.set(reuse)
+    try:
+        yield reuse
+    finally:
+        _ACTIVE.reset(token)

@@ -13,9 +13,9 @@ import argparse
 import time
 from pathlib import Path
 
-from mlcards.evaluation import compute_report
+from mlcards.compute.evaluation import compute_report
 from mlcards.plots.evaluation import plan_plots
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 
 def main() -> None:

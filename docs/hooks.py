@@ -1,7 +1,7 @@
 """MkDocs hooks of the project's documentation (configured in mkdocs.yml).
 
 The reference pages are generated in memory from the code on every build
-(mlcards.docgen), and markers in hand-written pages are filled in, so nothing
+(mlcards.commands.docgen), and markers in hand-written pages are filled in, so nothing
 in the docs is written twice or can go stale.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from mlcards.docgen import expand_markers, generated_pages
+from mlcards.commands.docgen import expand_markers, generated_pages
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from mlcards.cli import main
 from mlcards.commands.init import SCAFFOLD
-from mlcards.render import builtin_templates_dir
+from mlcards.render.environment import builtin_templates_dir
 
 MODEL_DIR = Path("models/example-model/0.1.0")
 

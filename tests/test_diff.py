@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.diff import MetricChange, VersionDiff, diff_versions, to_json
-from mlcards.diff_fields import FieldChange, card_field_changes
-from mlcards.validate import Registry, load_registry
+from mlcards.compute.diff import MetricChange, VersionDiff, diff_versions, to_json
+from mlcards.compute.diff_fields import FieldChange, card_field_changes
+from mlcards.validate.registry import Registry, load_registry
 
 DATA = Path(__file__).parent / "data" / "versions"
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mlcards.cli import build_parser
-from mlcards.docgen import (
+from mlcards.commands.docgen import (
     expand_markers,
     generated_pages,
     levels_table,
@@ -21,10 +21,10 @@ from mlcards.docgen import (
     object_order,
     subcommands,
 )
-from mlcards.rubric import builtin_rubric
-from mlcards.schemagen import schema_documents
-from mlcards.scorecard_data import build_scorecard, scorecard_json
-from mlcards.validate import load_registry
+from mlcards.commands.schemagen import schema_documents
+from mlcards.compute.scorecard_data import build_scorecard, scorecard_json
+from mlcards.validate.registry import load_registry
+from mlcards.validate.rubric import builtin_rubric
 
 REPO = Path(__file__).parent.parent
 MKDOCS = Path(sys.executable).parent / "mkdocs"
@@ -148,7 +148,7 @@ def run_snippet(scorecard: Path, registry: Path) -> subprocess.CompletedProcess[
 def audited(tmp_path: Path) -> Path:
     """tmp_path/my-registry (the scaffold) and tmp_path/scorecard.json built from it,
     laid out as the auditors' guide assumes."""
-    from mlcards.readiness import score_assessment
+    from mlcards.compute.readiness import score_assessment
 
     root = tmp_path / "my-registry"
     shutil.copytree(REPO / "mlcards" / "scaffold", root)

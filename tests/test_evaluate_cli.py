@@ -10,9 +10,9 @@ import yaml
 from test_evaluation import write_predictions
 
 from mlcards.errors import Problem
-from mlcards.load import load_yaml_file
+from mlcards.load.yaml import load_yaml_file
 from mlcards.schema.evaluation import Evaluation
-from mlcards.validate import validate_document
+from mlcards.validate.registry import validate_document
 
 if TYPE_CHECKING:
     from cli_result import CliResult

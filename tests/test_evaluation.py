@@ -13,9 +13,7 @@ import pytest
 import yaml
 
 from mlcards.commands.init import SCAFFOLD
-from mlcards.context import BuildContext
-from mlcards.errors import InvalidInput
-from mlcards.evaluation import (
+from mlcards.compute.evaluation import (
     compute_report,
     evaluation_fragment,
     evaluation_plots,
@@ -23,8 +21,10 @@ from mlcards.evaluation import (
     plot_files,
     to_results,
 )
-from mlcards.render import make_environment
-from mlcards.validate import ModelVersion, load_registry
+from mlcards.errors import InvalidInput
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.validate.registry import ModelVersion, load_registry
 
 VERSION = Path("models/example-model/0.1.0")
 

@@ -73,8 +73,8 @@ def test_example_registry_passes_the_disparity_gate(
 
 def test_rule_turns_unreadable_predictions_into_findings(tmp_path: Path) -> None:
     from mlcards.commands.check import CheckContext
-    from mlcards.evaluation_gate import disparity_limit
-    from mlcards.validate import load_registry
+    from mlcards.compute.gate_evaluation import disparity_limit
+    from mlcards.validate.registry import load_registry
 
     root = make_registry(tmp_path, policy=POLICY, status="approved",
                          rows=[["1", "1", "oops", "a", "old"]])

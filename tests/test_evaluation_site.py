@@ -12,8 +12,8 @@ from types import ModuleType
 
 from test_evaluation import make_registry, version
 
-from mlcards.evaluation import compute_report
-from mlcards.site import build_site
+from mlcards.compute.evaluation import compute_report
+from mlcards.site.build import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "site_example/scripts/make_credit_predictions.py"

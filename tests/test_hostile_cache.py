@@ -182,7 +182,7 @@ def test_every_result_of_a_build_is_stored_as_plain_data(example_registry: Path,
     """The codec knows every type a build stores (else its warm builds would quietly
     redo that work), and a warm build then makes nothing again."""
     from mlcards.incremental.cache import configured
-    from mlcards.site import BuildOptions, build_site
+    from mlcards.site.build import BuildOptions, build_site
 
     cache = Cache(tmp_path / "cache")
     with configured(cache, 1):

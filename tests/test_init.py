@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mlcards.commands.init import SCAFFOLD, scaffold_files
-from mlcards.schemagen import schema_documents
-from mlcards.validate import collect_problems
+from mlcards.commands.schemagen import schema_documents
+from mlcards.validate.registry import collect_problems
 
 CARD = Path("models/example-model/0.1.0/card.yaml")
 

@@ -15,9 +15,9 @@ from mlcards.cli import main
 from mlcards.errors import InvalidInput, MlcardsError, Problem
 from mlcards.interop.common import Options, write_result
 from mlcards.interop.hf import import_hf
-from mlcards.load import load_yaml_file
+from mlcards.load.yaml import load_yaml_file
 from mlcards.schema import Card, Evaluation
-from mlcards.validate import validate_document
+from mlcards.validate.registry import validate_document
 
 HF_OK = "---\nlicense: mit\n---\n\n# Model\n\nText.\n"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8).decode()

@@ -19,7 +19,7 @@ import yaml
 from mlcards.cli import main
 from mlcards.commands.init import SCAFFOLD
 from mlcards.errors import InvalidInput
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 DATA = Path(__file__).parent / "data" / "interop"
 

@@ -23,7 +23,7 @@ from mlcards.commands.init import SCAFFOLD
 from mlcards.errors import InvalidInput
 from mlcards.interop.graphics import GraphicError, decode, file_name
 from mlcards.interop.mct import parse_slice
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 MCT = Path(__file__).parent / "data" / "interop" / "mct"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -213,9 +213,9 @@ def test_graphics_are_checked_by_magic_bytes() -> None:
 
 def test_imported_graphics_can_be_published(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    from mlcards.context import BuildContext
     from mlcards.interop.publish import version_graphics
-    from mlcards.render import make_environment
+    from mlcards.render.context import BuildContext
+    from mlcards.render.environment import make_environment
 
     out, _ = import_mct(tmp_path, "census_income", capsys)
     script = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'

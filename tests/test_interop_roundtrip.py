@@ -18,7 +18,7 @@ from mlcards.cli import main
 from mlcards.commands.init import SCAFFOLD
 from mlcards.interop.hf_eval import parse_value
 from mlcards.schema import Card, Evaluation
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 DATA = Path(__file__).parent / "data" / "interop"
 NATIVE = DATA / "native" / "credit-risk" / "2.1.0"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.load import (
+from mlcards.load.yaml import (
     MAX_FILE_BYTES,
     MAX_NODES,
     YamlError,

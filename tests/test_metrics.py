@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from mlcards.disparity import all_disparities, disparity
-from mlcards.metrics import (
+from mlcards.compute.disparity import all_disparities, disparity
+from mlcards.compute.metrics import (
     Data,
     Disaggregation,
     Grouping,

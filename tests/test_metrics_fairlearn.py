@@ -16,8 +16,8 @@ from fairlearn.metrics import (
 )
 from sklearn import metrics as skm
 
-from mlcards.disparity import disparity
-from mlcards.metrics import Data, Disaggregation, disaggregate
+from mlcards.compute.disparity import disparity
+from mlcards.compute.metrics import Data, Disaggregation, disaggregate
 
 TOL = 1e-9
 CLASSIFICATION: dict[str, Callable[..., Any]] = {

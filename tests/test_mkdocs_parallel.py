@@ -15,7 +15,7 @@ from cli_result import CliResult
 from test_perf_equivalence import hashes, small_registry
 
 from mlcards.incremental.mkdocs_parallel import WORKER_COUNT
-from mlcards.render import builtin_templates_dir
+from mlcards.render.environment import builtin_templates_dir
 
 Run = Callable[..., CliResult]
 

@@ -14,7 +14,7 @@ import pytest
 
 from mlcards.cli import main
 from mlcards.commands.init import scaffold_files
-from mlcards.schemagen import schema_documents
+from mlcards.commands.schemagen import schema_documents
 
 SENTINEL = b"# hand-written, must survive\n"
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from mlcards import pages
 from mlcards.cli import main
-from mlcards.context import BuildContext
 from mlcards.errors import MlcardsError
+from mlcards.render import pages
+from mlcards.render.context import BuildContext
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
-from mlcards.site import make_context
-from mlcards.validate import ModelVersion, load_registry
+from mlcards.site.build import make_context
+from mlcards.validate.registry import ModelVersion, load_registry
 
 MODEL = "models/example-model"
 
@@ -251,7 +251,7 @@ def test_registry_templates_folder_overrides_builtin(tmp_path: Path) -> None:
 
 def test_errors_raised_inside_templates_are_located(tmp_path: Path) -> None:
     from mlcards.incremental.bundles import resolve
-    from mlcards.site import _run_producer
+    from mlcards.site.build import _run_producer
 
     root = scaffold(tmp_path)
     (root / "tpl").mkdir()

@@ -16,7 +16,7 @@ from cli_result import CliResult
 import mlcards
 from mlcards.incremental.cache import Cache, configured
 from mlcards.incremental.parse import cached_parse
-from mlcards.render import builtin_templates_dir
+from mlcards.render.environment import builtin_templates_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -161,7 +161,7 @@ def test_cache_misses_when_mlcards_version_changes(tiny: Path, tmp_path: Path,
     assert f'"mlcards_version": "{mlcards.__version__}"' in (
         tmp_path / "a" / scorecard).read_text(encoding="utf-8")
     monkeypatch.setattr(mlcards, "__version__", "99.0.0")
-    monkeypatch.setattr("mlcards.provenance.__version__", "99.0.0", raising=False)
+    monkeypatch.setattr("mlcards.compute.provenance.__version__", "99.0.0", raising=False)
     build(run_cli, tiny, tmp_path / "b", "--docs-only", "--cache-dir", cache)
     assert '"mlcards_version": "99.0.0"' in (tmp_path / "b" / scorecard).read_text(
         encoding="utf-8")
@@ -261,7 +261,7 @@ def test_registry_wide_pages_come_from_the_cache_until_a_model_changes(
 def test_warm_load_keeps_evaluations_packed_until_asked(registry: Path,
                                                         tmp_path: Path) -> None:
     from mlcards.incremental.documents import StoredEvaluation
-    from mlcards.validate import load_registry
+    from mlcards.validate.registry import load_registry
 
     cache = Cache(tmp_path / "cache")
     with configured(None, 1):

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 from test_evaluation import make_registry, predictions_block, version
 
-from mlcards.evaluation import EvaluationReport, compute_report
+from mlcards.compute.evaluation import EvaluationReport, compute_report
 from mlcards.plots.evaluation import plan_plots, slug
 from mlcards.plots.evaluation_charts import nice_symmetric
 

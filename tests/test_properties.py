@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from mlcards.commands.init import SCAFFOLD
 from mlcards.errors import InvalidInput
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 VERSION_DIR = Path("models/example-model/0.1.0")
 FIELD_NAMES = ["model_details", "status", "tags", "intended_use", "name", "version", "date",

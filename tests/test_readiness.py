@@ -16,16 +16,16 @@ from pydantic import ValidationError
 from test_readiness_fixtures import ALL_BUILTIN, make_registry, readiness, write_yaml
 
 from mlcards.cli import main
-from mlcards.errors import InvalidInput
-from mlcards.readiness import (
+from mlcards.compute.readiness import (
     UnknownTests,
     compare_scores,
     score_assessment,
     score_readiness_file,
 )
-from mlcards.rubric import Rubric, builtin_rubric
+from mlcards.errors import InvalidInput
 from mlcards.schema.readiness import Readiness
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
+from mlcards.validate.rubric import Rubric, builtin_rubric
 
 
 def assess(tests: dict[str, str], rubric: str = "ml-test-score") -> Readiness:

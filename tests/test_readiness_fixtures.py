@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from mlcards.validate import load_registry
+from mlcards.validate.registry import load_registry
 
 ALL_BUILTIN = {
     "data": [f"data-{i}" for i in range(1, 8)],
@@ -98,7 +98,7 @@ def produce_files(ctx: Any) -> dict[str, bytes]:
     way the site build does."""
     import importlib
 
-    from mlcards.scorecard import produce_readiness, readiness_overview
+    from mlcards.render.scorecard import produce_readiness, readiness_overview
 
     files = [*produce_readiness(ctx), *readiness_overview(ctx)]
     try:

@@ -1,4 +1,4 @@
-"""registry.json, the machine-readable index at the site root (mlcards.registry_index)."""
+"""registry.json, the machine-readable index at the site root (mlcards.render.registry_index)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.context import PRODUCERS, BuildContext
-from mlcards.registry_index import INDEX_PATH, index_json, page_url, produce_index
-from mlcards.render import make_environment
-from mlcards.validate import load_registry
+from mlcards.render.context import PRODUCERS, BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.registry_index import INDEX_PATH, index_json, page_url, produce_index
+from mlcards.validate.registry import load_registry
 
 SCAFFOLD = Path(__file__).parent.parent / "mlcards" / "scaffold"
 
@@ -167,7 +167,7 @@ def test_registry_json_assembled_from_entries_equals_one_dump(tmp_path: Path) ->
     """index_json splices per-version texts (kept in the build cache); its bytes must
     be those of dumping build_index() whole, cold, warm and without a cache."""
     from mlcards.incremental.cache import Cache, configured
-    from mlcards.registry_index import build_index
+    from mlcards.render.registry_index import build_index
 
     root = make_registry(tmp_path)
     card = root / "models" / "old-model" / "1.0.0" / "card.yaml"

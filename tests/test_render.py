@@ -1,10 +1,10 @@
-"""Filters and link helpers of the Jinja environment (mlcards.render)."""
+"""Filters and link helpers of the Jinja environment (mlcards.render.environment)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlcards.render import (
+from mlcards.render.environment import (
     external_link,
     format_number,
     make_environment,
@@ -88,7 +88,7 @@ def test_environment_filters_registered() -> None:
 
 
 def test_plain_summary_strips_markdown_and_cuts_at_a_word() -> None:
-    from mlcards.render import plain_summary
+    from mlcards.render.environment import plain_summary
 
     text = "Scores **loans** <script>x()</script> for [risk](https://x.org).\n\n" + "word " * 60
     out = plain_summary(text, length=40)

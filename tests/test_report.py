@@ -1,4 +1,4 @@
-"""JUnit XML and GitHub annotations of `mlcards check` findings (mlcards.report)."""
+"""JUnit XML and GitHub annotations of `mlcards check` findings (mlcards.commands.report)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from mlcards.report import (
+from mlcards.commands.report import (
     Case,
     Note,
     annotation,

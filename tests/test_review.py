@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.checklist import checklist_fragment
-from mlcards.context import BuildContext
-from mlcards.history import history_fragment, lifecycle_badges
-from mlcards.render import make_environment
-from mlcards.review import (
+from mlcards.compute.review import (
     as_of_date,
     checklist,
     lifecycle_flags,
     newest_input_date,
     registry_completeness,
 )
-from mlcards.validate import ModelVersion, Registry, load_registry
+from mlcards.render.checklist import checklist_fragment
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.history import history_fragment, lifecycle_badges
+from mlcards.validate.registry import ModelVersion, Registry, load_registry
 
 DATA = Path(__file__).parent / "data" / "versions"
 
@@ -208,8 +208,8 @@ def test_predictions_are_measured_through_the_evaluation_module(tmp_path: Path) 
         "predictions: {path: preds.csv, label: label, prediction: pred, sensitive: [region],"
         " metrics: [accuracy, false_positive_rate], bootstrap: 20}\n", encoding="utf-8")
     reg = load_registry(root)
-    from mlcards.diff import diff_versions
-    from mlcards.review import measurements_function
+    from mlcards.compute.diff import diff_versions
+    from mlcards.compute.review import measurements_function
 
     d = diff_versions(reg, version(reg, "churn-predictor", "1.1.0"),
                       version(reg, "churn-predictor", "1.2.0"),

@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from mlcards.commands.schemagen import schema_documents
 from mlcards.schema import FILE_KINDS, Card, Evaluation, Readiness, RegistryConfig
 from mlcards.schema.card import CARD_SECTIONS
-from mlcards.schemagen import schema_documents
 
 OWNER = {"name": "Ann Lee", "email": "ann@example.com", "role": "model owner",
          "team": "Risk", "url": "https://example.com/ann"}

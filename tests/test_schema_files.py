@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.schemagen import schema_documents, write_schemas
+from mlcards.commands.schemagen import schema_documents, write_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
@@ -81,7 +81,7 @@ def test_wheel_carries_templates_schemas_rubric_and_scaffold(tmp_path: Path) -> 
     assert templates, "templates/ has no Jinja templates"
     for rel in templates:
         assert f"mlcards/templates/{rel}" in names
-    assert "mlcards/rubric/ml_test_score.yaml" in names
+    assert "mlcards/validate/ml_test_score.yaml" in names
     for rel in ("mlcards.yaml", "models/example-model/0.1.0/card.yaml"):
         assert f"mlcards/scaffold/{rel}" in names
     assert "mlcards/cli.py" in names

@@ -15,12 +15,12 @@ import jsonschema
 import pytest
 from test_readiness_fixtures import make_registry, produce_files, readiness, standard_registry
 
-from mlcards.context import BuildContext
-from mlcards.provenance import self_hash, sha256_file
-from mlcards.render import make_environment
-from mlcards.schemagen import packaged_schemas_dir, schema_documents
-from mlcards.scorecard import readiness_fragment, version_scorecard
-from mlcards.validate import load_registry
+from mlcards.commands.schemagen import packaged_schemas_dir, schema_documents
+from mlcards.compute.provenance import self_hash, sha256_file
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.scorecard import readiness_fragment, version_scorecard
+from mlcards.validate.registry import load_registry
 
 V11 = "models/alpha/1.1.0"
 
@@ -221,9 +221,9 @@ import hashlib, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_readiness_fixtures import produce_files
-from mlcards.context import BuildContext
-from mlcards.render import make_environment
-from mlcards.validate import load_registry
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.validate.registry import load_registry
 ctx = BuildContext(load_registry(Path(sys.argv[1])), make_environment(), revision="r")
 digest = hashlib.sha256()
 for path, content in sorted(produce_files(ctx).items()):

@@ -15,12 +15,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from test_readiness_fixtures import make_registry, readiness, standard_registry
 
-from mlcards.context import BuildContext
+from mlcards.compute.scorecard_data import Scorecard
 from mlcards.plots import readiness as plots
-from mlcards.render import make_environment
-from mlcards.scorecard import version_scorecard
-from mlcards.scorecard_data import Scorecard
-from mlcards.validate import load_registry
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.scorecard import version_scorecard
+from mlcards.validate.registry import load_registry
 
 
 def scorecards(root: Path) -> dict[str, Scorecard]:

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 from test_readiness_fixtures import standard_registry
 
-from mlcards.context import BuildContext
-from mlcards.provenance import canonical_json, git_revision, seal, self_hash, source_revision
-from mlcards.render import make_environment
-from mlcards.scorecard import version_scorecard
-from mlcards.validate import load_registry
+from mlcards.compute.provenance import (
+    canonical_json,
+    git_revision,
+    seal,
+    self_hash,
+    source_revision,
+)
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.scorecard import version_scorecard
+from mlcards.validate.registry import load_registry
 
 
 def test_canonical_json_sorts_keys_drops_whitespace_and_integral_fractions() -> None:

@@ -33,7 +33,7 @@ from hostile import (
 from mlcards.commands.init import SCAFFOLD
 from mlcards.interop.graphics import GraphicError, decode
 from mlcards.interop.publish import version_graphics
-from mlcards.render import (
+from mlcards.render.environment import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     escape_text,
@@ -42,11 +42,11 @@ from mlcards.render import (
     markdown_to_html,
     safe_url,
 )
-from mlcards.site import make_context
-from mlcards.validate import load_registry
+from mlcards.site.build import make_context
+from mlcards.validate.registry import load_registry
 
 SITE_EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}}]
-"""The Markdown extensions of the generated mkdocs.yml (mlcards.site.mkdocs_config)."""
+"""The Markdown extensions of the generated mkdocs.yml (mlcards.site.build.mkdocs_config)."""
 
 JS_URLS = [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "\tjavascript:alert(1)",

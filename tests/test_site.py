@@ -245,8 +245,8 @@ def test_progress_updates_in_place_only_on_a_terminal_outside_ci(
 
 
 def test_generated_config_titles_carry_no_markup(tmp_path: Path) -> None:
-    from mlcards.site import mkdocs_config
-    from mlcards.validate import load_registry
+    from mlcards.site.build import mkdocs_config
+    from mlcards.validate.registry import load_registry
 
     root = scaffold(tmp_path)
     edit_yaml(root / "mlcards.yaml", lambda c: c.update(title="</title><script>x()</script>"))
@@ -257,8 +257,8 @@ def test_generated_config_titles_carry_no_markup(tmp_path: Path) -> None:
 
 
 def test_mkdocs_messages_name_the_card_a_page_came_from(tmp_path: Path) -> None:
-    from mlcards.site_mkdocs import locate
-    from mlcards.validate import load_registry
+    from mlcards.site.engine import locate
+    from mlcards.validate.registry import load_registry
 
     registry = load_registry(scaffold(tmp_path))
     messages = ["mkdocs: warning: Doc file 'models/example-model/0.1.0/index.md' contains a "

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlcards.errors import Problem
-from mlcards.load import MAX_FILE_BYTES
-from mlcards.validate import collect_problems
+from mlcards.load.yaml import MAX_FILE_BYTES
+from mlcards.validate.registry import collect_problems
 
 SCAFFOLD_VERSION = Path("models/example-model/0.1.0")
 CARD = SCAFFOLD_VERSION / "card.yaml"

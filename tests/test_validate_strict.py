@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlcards.validate import collect_problems
+from mlcards.validate.registry import collect_problems
 
 CARD = Path("models/example-model/0.1.0/card.yaml")
 PRIMARY_USES = "  primary_uses: Describe the decisions this model supports.\n"

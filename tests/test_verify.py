@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import pytest
 from test_readiness_fixtures import standard_registry
 
-from mlcards.context import BuildContext
-from mlcards.provenance import self_hash
-from mlcards.render import make_environment
-from mlcards.scorecard import version_scorecard
-from mlcards.scorecard_data import scorecard_json
-from mlcards.validate import load_registry
+from mlcards.compute.provenance import self_hash
+from mlcards.compute.scorecard_data import scorecard_json
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.scorecard import version_scorecard
+from mlcards.validate.registry import load_registry
 
 if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
     from cli_result import CliResult

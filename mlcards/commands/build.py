@@ -78,7 +78,7 @@ def live_terminal(stream: TextIO) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcards.site import BuildOptions, build_site, parse_build_date
+    from mlcards.site.build import BuildOptions, build_site, parse_build_date
 
     progress = ConsoleProgress(sys.stderr, quiet=args.quiet, live=live_terminal(sys.stderr))
     options = BuildOptions(

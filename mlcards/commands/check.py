@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Literal
 
 from mlcards.commands import Subparsers, add_command
+from mlcards.commands.report import github_report, junit_report
+from mlcards.compute.readiness import Score, score_version
 from mlcards.errors import InvalidInput, MlcardsError, Problem
-from mlcards.readiness import Score, score_version
-from mlcards.report import github_report, junit_report
-from mlcards.validate import ModelVersion, Registry
+from mlcards.validate.registry import ModelVersion, Registry
 
 Severity = Literal["error", "warning", "info"]
 GATED_STATUSES = ("approved",)
@@ -75,7 +75,7 @@ class CheckContext:
 
 Rule = Callable[[CheckContext], Iterable[Finding]]
 RULES: list[Rule] = []
-RULE_MODULES: tuple[str, ...] = ("mlcards.review_rules", "mlcards.evaluation_gate")
+RULE_MODULES: tuple[str, ...] = ("mlcards.compute.gate_review", "mlcards.compute.gate_evaluation")
 """Modules that register more rules with `@rule` when imported (e.g. disparity limits)."""
 
 
@@ -213,7 +213,7 @@ def evaluate(root: str, min_score: float | None, *, fail_on_regression: bool | N
     """Validate the registry and run every rule."""
     from pathlib import Path
 
-    from mlcards.validate import load_registry
+    from mlcards.validate.registry import load_registry
 
     try:
         registry = load_registry(Path(root))

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from mlcards.commands import Subparsers, add_command
-from mlcards.diff import VersionDiff, diff_versions, to_json
+from mlcards.compute.diff import VersionDiff, diff_versions, to_json
+from mlcards.compute.review import measurements_function
 from mlcards.errors import MlcardsError
-from mlcards.load import did_you_mean
-from mlcards.review import measurements_function
-from mlcards.validate import ModelEntry, ModelVersion, Registry, load_registry
+from mlcards.load.yaml import did_you_mean
+from mlcards.validate.registry import ModelEntry, ModelVersion, Registry, load_registry
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from mlcards.commands import Subparsers, add_command
 from mlcards.errors import MlcardsError, Problem, display_path
-from mlcards.load import PathKey
+from mlcards.load.yaml import PathKey
 
 OPTIONS = {"label": "--label", "prediction": "--prediction", "score": "--score",
            "sensitive": "--sensitive", "positive_label": "--positive-label"}
@@ -74,8 +74,8 @@ def evaluation_text(args: argparse.Namespace, spec: Any, result: Any, rows: int)
     """The evaluation file: a header comment, definitions, then one result per line."""
     import yaml
 
-    from mlcards.evaluation import to_results
-    from mlcards.metrics import METRICS
+    from mlcards.compute.evaluation import to_results
+    from mlcards.compute.metrics import METRICS
 
     head: dict[str, Any] = {
         "schema_version": 1,
@@ -106,9 +106,9 @@ def evaluation_text(args: argparse.Namespace, spec: Any, result: Any, rows: int)
 def _check_output(text: str, output: Path) -> None:
     """The written file must load and validate like any evaluation.yaml."""
     from mlcards.errors import InvalidInput
-    from mlcards.load import parse_yaml
+    from mlcards.load.yaml import parse_yaml
     from mlcards.schema.evaluation import Evaluation
-    from mlcards.validate import validate_document
+    from mlcards.validate.registry import validate_document
 
     problems: list[Problem] = []
     validate_document(parse_yaml(text, output), Evaluation, problems)
@@ -125,9 +125,9 @@ def _write(output: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcards.evaluation import metric_names_for
-    from mlcards.metrics import disaggregate
-    from mlcards.predictions import read_predictions
+    from mlcards.compute.evaluation import metric_names_for
+    from mlcards.compute.metrics import disaggregate
+    from mlcards.compute.predictions import read_predictions
 
     if args.output.exists() and not args.force:
         raise MlcardsError(f"{display_path(args.output)} exists; pass --force to overwrite it")

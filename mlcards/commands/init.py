@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from mlcards.commands import Subparsers, add_command
+from mlcards.commands.schemagen import schema_documents, write_schemas
 from mlcards.errors import MlcardsError
-from mlcards.schemagen import schema_documents, write_schemas
 
 SCAFFOLD = Path(__file__).parent.parent / "scaffold"
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from mlcards.commands import Subparsers, add_command
-from mlcards.schemagen import write_schemas
+from mlcards.commands.schemagen import write_schemas
 
 
 def register(sub: Subparsers) -> None:

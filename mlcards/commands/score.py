@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from mlcards.commands import Subparsers, add_command
 
 if TYPE_CHECKING:
-    from mlcards.readiness import Score
-    from mlcards.validate import ModelVersion
+    from mlcards.compute.readiness import Score
+    from mlcards.validate.registry import ModelVersion
 
 FORMATS = ("table", "json", "csv")
 
@@ -39,14 +39,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score_file(path: Path, fmt: str) -> str:
-    from mlcards.readiness import score_readiness_file
+    from mlcards.compute.readiness import score_readiness_file
 
     score, src = score_readiness_file(path)
     data = score_data(score)
     if fmt == "json":
         return _json({"file": src.name, **data})
     if fmt == "csv":
-        from mlcards.scorecard_data import write_csv
+        from mlcards.compute.scorecard_data import write_csv
 
         return write_csv(("section", "test_id", "title", "status", "points"),
                          [(t.section, t.id, t.title, t.status, t.points)
@@ -80,8 +80,8 @@ def score_data(score: Score) -> dict[str, Any]:
 
 
 def score_registry(root: Path, fmt: str) -> str:
-    from mlcards.readiness import score_version
-    from mlcards.validate import load_registry
+    from mlcards.compute.readiness import score_version
+    from mlcards.validate.registry import load_registry
 
     registry = load_registry(root)
     versions = sorted(registry.versions(), key=lambda v: (v.model_id, v.sort_key))
@@ -96,7 +96,7 @@ def score_registry(root: Path, fmt: str) -> str:
     for _, s in scored:
         sections += [x.id for x in (s.sections if s else ()) if x.id not in sections]
     if fmt == "csv":
-        from mlcards.scorecard_data import write_csv
+        from mlcards.compute.scorecard_data import write_csv
 
         columns = ("model_id", "version", "status", "assessed", "final_score", "maximum",
                    "level", "weakest_section", *[f"section_{x}" for x in sections], "gaps")
@@ -125,7 +125,7 @@ def _n(value: float) -> str:
 
 
 def _json(data: dict[str, Any]) -> str:
-    from mlcards.provenance import normalize
+    from mlcards.compute.provenance import normalize
 
     return json.dumps(normalize(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

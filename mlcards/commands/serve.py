@@ -25,8 +25,8 @@ def register(sub: Subparsers) -> None:
 def serve_config(registry_root: Path, work: Path) -> Path:
     """Write the preview's mkdocs.yml: the build's config with the mlcards plugin
     generating the pages from the registry on every rebuild."""
-    from mlcards.site_mkdocs import mkdocs_config, mkdocs_yaml
-    from mlcards.validate import load_registry
+    from mlcards.site.engine import mkdocs_config, mkdocs_yaml
+    from mlcards.validate.registry import load_registry
 
     registry = load_registry(registry_root)  # refuse invalid input before serving
     doc = mkdocs_config(registry, [], strict=False)

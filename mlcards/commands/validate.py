@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mlcards.commands import Subparsers, add_command
 from mlcards.errors import Problem, display_path, format_problems
-from mlcards.validate import CONFIG_FILE, collect_problems
+from mlcards.validate.registry import CONFIG_FILE, collect_problems
 
 
 def register(sub: Subparsers) -> None:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from mlcards.commands import Subparsers, add_command
 from mlcards.errors import InvalidInput, MlcardsError, display_path
-from mlcards.load import parse_json_object
+from mlcards.load.yaml import parse_json_object
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 def read_scorecard(path: Path) -> tuple[dict[str, Any], Any]:
     """The file's JSON and its validated Scorecard; located errors otherwise."""
-    from mlcards.scorecard_data import Scorecard
-    from mlcards.validate import problems_from_validation
+    from mlcards.compute.scorecard_data import Scorecard
+    from mlcards.validate.registry import problems_from_validation
 
     name = display_path(path)
     try:
@@ -75,7 +75,7 @@ def read_scorecard(path: Path) -> tuple[dict[str, Any], Any]:
 
 def _positions(path: Path, text: str, raw: dict[str, Any]) -> Any:
     """The JSON parsed as YAML (a superset) for line numbers; line 1 when that fails."""
-    from mlcards.load import LoadedYaml, YamlError, parse_yaml
+    from mlcards.load.yaml import LoadedYaml, YamlError, parse_yaml
 
     try:
         return parse_yaml(text, path)
@@ -88,10 +88,10 @@ def _positions(path: Path, text: str, raw: dict[str, Any]) -> Any:
 
 def verify(raw: dict[str, Any], card: Any, root: Path) -> list[Check]:
     """Every check of a scorecard against the registry at `root`."""
-    from mlcards.provenance import HASH_FIELD, self_hash
-    from mlcards.readiness import score_version
-    from mlcards.scorecard_data import build_scorecard
-    from mlcards.validate import load_registry
+    from mlcards.compute.provenance import HASH_FIELD, self_hash
+    from mlcards.compute.readiness import score_version
+    from mlcards.compute.scorecard_data import build_scorecard
+    from mlcards.validate.registry import load_registry
 
     claimed, actual = raw.get(HASH_FIELD), self_hash(raw)
     checks = [Check(claimed == actual, "sha256 of the canonical JSON",
@@ -114,7 +114,7 @@ def verify(raw: dict[str, Any], card: Any, root: Path) -> list[Check]:
 
 
 def input_checks(card: Any, root: Path) -> list[Check]:
-    from mlcards.provenance import sha256_file
+    from mlcards.compute.provenance import sha256_file
 
     out = []
     base = root.resolve()

@@ -177,7 +177,7 @@ Result = dict[str, "bytes | str"]
 
 def run_bundle(bundle: Bundle) -> Result:
     """Make a bundle's files, give pages a safe title, and store them when cacheable."""
-    from mlcards.titles import with_safe_title
+    from mlcards.render.titles import with_safe_title
 
     made = _make(bundle)
     if set(made) != set(bundle.paths):
@@ -196,7 +196,7 @@ def run_bundle(bundle: Bundle) -> Result:
 
 def _make(bundle: Bundle) -> dict[str, bytes]:
     """bundle.make(), with template errors reported like the producers' (site.py)."""
-    from mlcards.site import template_error
+    from mlcards.site.build import template_error
 
     try:
         return dict(bundle.make())

@@ -30,25 +30,25 @@ if TYPE_CHECKING:
 ALLOWED = (
     # load / validate
     "mlcards.errors:Problem",
-    "mlcards.validate:EvaluationSummary",
+    "mlcards.validate.registry:EvaluationSummary",
     "mlcards.incremental.documents:StoredEvaluation",
     # compute
-    "mlcards.evaluation:EvaluationReport",
-    "mlcards.evaluation:MetricInfo",
-    "mlcards.metrics:Disaggregation",
-    "mlcards.metrics:Grouping",
-    "mlcards.metrics:GroupStats",
-    "mlcards.metrics:Curves",
-    "mlcards.disparity:Disparity",
-    "mlcards.disparity:GroupGap",
-    "mlcards.scorecard:ScorecardBrief",
-    "mlcards.scorecard:BriefLevel",
-    "mlcards.scorecard:BriefSection",
-    "mlcards.scorecard:BriefRubric",
+    "mlcards.compute.evaluation:EvaluationReport",
+    "mlcards.compute.evaluation:MetricInfo",
+    "mlcards.compute.metrics:Disaggregation",
+    "mlcards.compute.metrics:Grouping",
+    "mlcards.compute.metrics:GroupStats",
+    "mlcards.compute.metrics:Curves",
+    "mlcards.compute.disparity:Disparity",
+    "mlcards.compute.disparity:GroupGap",
+    "mlcards.render.scorecard:ScorecardBrief",
+    "mlcards.render.scorecard:BriefLevel",
+    "mlcards.render.scorecard:BriefSection",
+    "mlcards.render.scorecard:BriefRubric",
 )
 """Dataclasses a cache entry may hold, as `module:Class`."""
 
-MODEL_MODULES = ("mlcards.schema.", "mlcards.scorecard_data")
+MODEL_MODULES = ("mlcards.schema.", "mlcards.compute.scorecard_data")
 """Pydantic models a cache entry may hold: those defined in these modules."""
 
 NUMBER_KINDS = frozenset("biuf")

@@ -1,5 +1,5 @@
 """Valid documents across builds: a file whose exact bytes validated before, without a
-problem, comes back validated, unparsed (the "valid" reuse point of mlcards.validate).
+problem, comes back validated, unparsed (the "valid" reuse point of mlcards.validate.registry).
 
 Evaluations are kept as a `StoredEvaluation`: the summary every build reads (dates,
 predictions, metric names, headline results) and the evaluation itself as plain data,
@@ -19,9 +19,9 @@ from mlcards import timing
 from mlcards.errors import InvalidInput, MlcardsError, Problem
 from mlcards.incremental.cache import Cache, code_key, digest
 from mlcards.incremental.codec import CodecError, decode, encode
-from mlcards.load import MAX_FILE_BYTES
+from mlcards.load.yaml import MAX_FILE_BYTES
 from mlcards.schema import Evaluation
-from mlcards.validate import EvaluationSummary, SourceFile, read_document
+from mlcards.validate.registry import EvaluationSummary, SourceFile, read_document
 
 M = TypeVar("M", bound=BaseModel)
 KIND = "valid"

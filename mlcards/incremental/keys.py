@@ -25,8 +25,8 @@ from mlcards.incremental.cache import active_cache, code_key, digest, file_sha25
 from mlcards.reuse import Make
 
 if TYPE_CHECKING:
-    from mlcards.context import BuildContext
-    from mlcards.validate import ModelEntry, ModelVersion
+    from mlcards.render.context import BuildContext
+    from mlcards.validate.registry import ModelEntry, ModelVersion
 
 def _memo(ctx: BuildContext, name: str, ident: str, make: Callable[[], str]) -> str:
     key = (f"buildkeys.{name}", ident)
@@ -100,7 +100,7 @@ def registry_settings(ctx: BuildContext) -> str:
 
 
 def revision(ctx: BuildContext) -> str | None:
-    from mlcards.provenance import source_revision
+    from mlcards.compute.provenance import source_revision
 
     return source_revision(ctx.registry.root, ctx.revision)
 
@@ -123,9 +123,9 @@ def scorecard_key(ctx: BuildContext, mv: ModelVersion) -> str:
 def registry_facts(ctx: BuildContext) -> str:
     """Digest of what a model's card pages show about the rest of the registry."""
     def make() -> str:
-        from mlcards.checklist import _registry_pct
-        from mlcards.history import as_of
-        from mlcards.pages import tag_anchors
+        from mlcards.render.checklist import _registry_pct
+        from mlcards.render.history import as_of
+        from mlcards.render.pages import tag_anchors
 
         reg = ctx.registry
         facts = {
@@ -171,7 +171,7 @@ def checklist_counts_key(ctx: BuildContext, mv: ModelVersion) -> str:
 def index_entry_key(ctx: BuildContext, mv: ModelVersion) -> str:
     """A version's registry.json entry: its files and evaluation, the settings, whether
     it is its model's newest version, and which of its pages and downloads exist."""
-    from mlcards.registry_index import links
+    from mlcards.render.registry_index import links
 
     model = ctx.registry.model(mv.model_id)
     latest = model is not None and model.latest is mv

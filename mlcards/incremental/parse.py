@@ -20,7 +20,7 @@ from typing import Any
 from mlcards.errors import Problem
 from mlcards.incremental.cache import Cache, active_cache, code_key, digest, settings
 from mlcards.incremental.codec import CodecError, decode, encode
-from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
+from mlcards.load.yaml import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 
 KIND = "yaml"
 SAMPLE = 64
@@ -93,7 +93,7 @@ def _missing(paths: list[Path], cache: Cache | None) -> list[Path]:
     if cache is None:
         return paths
     from mlcards.incremental.documents import valid_key
-    from mlcards.validate import VALIDATED_FILES
+    from mlcards.validate.registry import VALIDATED_FILES
 
     out = []
     for path in paths:

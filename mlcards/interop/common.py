@@ -18,9 +18,10 @@ from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
 from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
-from mlcards.load import YamlError, parse_yaml
+from mlcards.interop.urls import drop_invalid_urls
+from mlcards.load.yaml import YamlError, parse_yaml
 from mlcards.schema import Card, Evaluation
-from mlcards.validate import validate_document
+from mlcards.validate.registry import validate_document
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/{kind}.schema.json\n"
@@ -164,6 +165,7 @@ def fill_required(result: ImportResult, opts: Options, found: dict[str, Any]) ->
     if not details.get("description"):
         details["description"] = "TODO: describe what the model does, for whom, how it was built."
         result.placeholders.append("model_details.description (no description in the source)")
+    drop_invalid_urls(result.card, result.evaluation, result.report)
     if result.placeholders:
         note = ("TODO (mlcards import): replace the placeholders in "
                 + ", ".join(p.split(" ")[0] for p in result.placeholders) + ".")

@@ -27,10 +27,10 @@ from mlcards.interop.common import (
 from mlcards.interop.hf_body import BodyInfo, import_body
 from mlcards.interop.hf_eval import HfResult, parse_value, to_evaluation
 from mlcards.interop.markdown import split_front_matter
-from mlcards.load import LoadedYaml, YamlError, load_yaml_file, parse_yaml
+from mlcards.load.yaml import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 from mlcards.schema.card import RiskTier, Status
 from mlcards.schema.common import StrictModel, Text
-from mlcards.validate import problems_from_validation, validate_document
+from mlcards.validate.registry import problems_from_validation, validate_document
 
 MAX_README_BYTES = 2 * 1024 * 1024
 HF_METADATA = "hf_metadata"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlcards.context import BuildContext, producer
 from mlcards.interop.graphics import FOLDER, sniff, svg_is_inert
 from mlcards.outputs import OutputFile
+from mlcards.render.context import BuildContext, producer
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*\.(png|jpg|svg)$")
 

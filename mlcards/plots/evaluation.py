@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mlcards.disparity import Disparity
-from mlcards.metrics import Curves, Grouping
+from mlcards.compute.disparity import Disparity
+from mlcards.compute.metrics import Curves, Grouping
 from mlcards.plots import svg_bytes
 from mlcards.plots.evaluation_charts import (
     draw_bars,
@@ -42,7 +42,7 @@ from mlcards.plots.evaluation_charts import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from mlcards.evaluation import EvaluationReport
+    from mlcards.compute.evaluation import EvaluationReport
 
 __all__ = ["PlotSpec", "fmt", "plan_plots", "slug"]
 

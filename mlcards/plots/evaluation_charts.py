@@ -18,15 +18,15 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
-from mlcards.disparity import Disparity
-from mlcards.metrics import METRICS, Curves, Grouping, GroupStats
+from mlcards.compute.disparity import Disparity
+from mlcards.compute.metrics import METRICS, Curves, Grouping, GroupStats
 from mlcards.plots import OKABE_ITO, new_figure
 from mlcards.plots.canvas import Canvas, Scale
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from mlcards.evaluation import EvaluationReport
+    from mlcards.compute.evaluation import EvaluationReport
 
 BREACH = "#D55E00"      # vermillion
 OK = "#0072B2"          # blue

@@ -40,9 +40,9 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Text
 
+from mlcards.compute.scorecard_data import Scorecard, ScorecardSection, ScorecardTest
 from mlcards.plots import OKABE_ITO, new_figure, svg_bytes
 from mlcards.plots.canvas import ASCENT, MIDDLE
-from mlcards.scorecard_data import Scorecard, ScorecardSection, ScorecardTest
 
 BLUE, ORANGE, GREEN, VERMILLION = OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[3]
 GREY, LIGHT, INK = "#6b6b6b", "#e6e6e6", "#1a1a1a"

@@ -9,7 +9,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from mlcards.schema.common import Link, Markdown, Person, SchemaVersion, Slug, StrictModel, Text
+from mlcards.schema.common import (
+    Link,
+    Markdown,
+    Person,
+    SchemaVersion,
+    Slug,
+    StrictModel,
+    Text,
+    Url,
+)
 
 Status = Literal["draft", "in-review", "approved", "deprecated", "retired"]
 STATUSES: tuple[Status, ...] = ("draft", "in-review", "approved", "deprecated", "retired")
@@ -22,7 +31,7 @@ class Dataset(StrictModel):
 
     name: str
     description: Markdown | None = None
-    url: str | None = None
+    url: Url | None = None
     split: str | None = None
     size: int | None = Field(default=None, ge=0, description="Number of examples.")
     license: str | None = None
@@ -47,7 +56,7 @@ class ModelDetails(StrictModel):
     license: str | None = None
     citation: str | None = None
     references: list[Link] = Field(default_factory=list)
-    repository: str | None = None
+    repository: Url | None = Field(default=None, description="The code repository's URL.")
     questions: str | None = Field(default=None, description="Where to send questions.")
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlcards.schema.common import Person, SchemaVersion, StrictModel
+from mlcards.schema.common import Person, SchemaVersion, StrictModel, Url
 
 
 class Policy(StrictModel):
@@ -35,8 +35,8 @@ class RegistryConfig(StrictModel):
     title: str
     description: str | None = None
     owners: list[Person] = Field(default_factory=list)
-    repo_url: str | None = None
-    site_url: str | None = None
+    repo_url: Url | None = Field(default=None, description="The registry's source repository.")
+    site_url: Url | None = Field(default=None, description="Where the site is published.")
     policy: Policy = Field(default_factory=Policy)
     templates: str | None = Field(default=None,
                                   description="Folder of templates overriding the built-in ones.")

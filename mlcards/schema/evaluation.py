@@ -8,14 +8,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from mlcards.schema.common import Markdown, SchemaVersion, StrictModel, Text
+from mlcards.schema.common import Markdown, SchemaVersion, StrictModel, Text, Url
 
 
 class EvalDataset(StrictModel):
     name: str
     split: str | None = None
     size: int | None = Field(default=None, ge=0)
-    url: str | None = None
+    url: Url | None = None
 
 
 class MetricDefinition(StrictModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlcards.schema.common import Markdown, Person, SchemaVersion, StrictModel, Text
+from mlcards.schema.common import Markdown, Person, SchemaVersion, StrictModel, Text, Url
 
 TestStatus = Literal["not-done", "manual", "automated"]
 
@@ -16,7 +16,7 @@ class Evidence(StrictModel):
     """A link or a registry file that shows a test was run."""
 
     kind: str = Field(default="link", description="e.g. ci-run, report, dashboard, notebook.")
-    url: str | None = None
+    url: Url | None = None
     path: str | None = Field(default=None,
                              description="A file inside the registry (hashed in scorecards).")
     title: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcards.validate import Registry
+from mlcards.validate.registry import Registry
 
 INJECTED = "injected-model"
 """Id of the model whose card is full of script injections (tests/hostile.py)."""

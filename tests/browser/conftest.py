@@ -29,7 +29,7 @@ from browser_support import INJECTED, Site  # noqa: E402
 from hostile import add_hostile_model  # noqa: E402
 
 from mlcards.cli import main  # noqa: E402
-from mlcards.validate import load_registry  # noqa: E402
+from mlcards.validate.registry import load_registry  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "site_example"

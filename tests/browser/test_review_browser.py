@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlcards.site import BuildOptions, build_site
+from mlcards.site.build import BuildOptions, build_site
 
 DATA = Path(__file__).parent.parent / "data" / "versions"
 

@@ -18,11 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from mlcards.context import BuildContext, card_fragment, producer
-from mlcards.disparity import Disparity, GroupGap, all_disparities
-from mlcards.errors import InvalidInput, Problem
-from mlcards.load import LoadedYaml, did_you_mean
-from mlcards.metrics import (
+from mlcards.compute.diff import MeasuredBy
+from mlcards.compute.disparity import Disparity, GroupGap, all_disparities
+from mlcards.compute.metrics import (
     COUNT_METRICS,
     METRICS,
     Curves,
@@ -35,11 +33,14 @@ from mlcards.metrics import (
     disaggregate,
     threshold_curves,
 )
+from mlcards.compute.predictions import FieldProblem, read_predictions
+from mlcards.errors import InvalidInput, Problem
+from mlcards.load.yaml import LoadedYaml, did_you_mean
 from mlcards.outputs import OutputFile
-from mlcards.predictions import FieldProblem, read_predictions
+from mlcards.render.context import BuildContext, card_fragment, producer
 from mlcards.schema.config import Policy
 from mlcards.schema.evaluation import EvalDataset, Evaluation, Predictions, Result
-from mlcards.validate import ModelVersion
+from mlcards.validate.registry import ModelVersion
 
 CURVE_METRICS = ("selection_rate", "recall", "false_positive_rate", "precision")
 
@@ -239,6 +240,13 @@ def evaluation_report(ctx: BuildContext, mv: ModelVersion) -> EvaluationReport |
     return report
 
 
+def build_measurements(ctx: BuildContext) -> MeasuredBy:
+    """Each version's measurements from this build's memoised evaluation reports."""
+    from mlcards.compute.review import measurements_function
+
+    return measurements_function(ctx.registry, partial(evaluation_report, ctx))
+
+
 def check_registry(ctx: BuildContext) -> list[Problem]:
     """Compute every version's evaluation; return all problems found (for the gate).
     A report known to have computed without a problem (ctx.known) is not loaded."""
@@ -259,7 +267,7 @@ def check_registry(ctx: BuildContext) -> list[Problem]:
 @card_fragment
 def evaluation_fragment(ctx: BuildContext, mv: ModelVersion) -> dict[str, str]:
     """"quantitative": tables, disparities, plots; "top": disparity callouts."""
-    from mlcards.evaluation_page import render_slots
+    from mlcards.render.evaluation_page import render_slots
 
     report = evaluation_report(ctx, mv)
     return {} if report is None else render_slots(ctx.env, report)

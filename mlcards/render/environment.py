@@ -56,8 +56,9 @@ an order of magnitude faster than a regex with a callback; pages print thousands
 
 def builtin_templates_dir() -> Path:
     """templates/ inside an installed wheel, or at the source checkout's top."""
-    inside = Path(__file__).with_name("templates")
-    return inside if inside.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).parent.parent
+    inside = package / "templates"  # in a wheel; in a checkout, beside the package
+    return inside if inside.is_dir() else package.parent / "templates"
 
 
 def escape_text(value: Any) -> Markup:

@@ -1,24 +1,24 @@
 """The reviewer checklist on card pages ("checklist" slot): which policy-required
 sections are complete, partly filled or missing, the card's and the registry's
 completeness, and the lifecycle items a reviewer signs off (evaluation current,
-next review, replacement of a deprecated model). Rules: `mlcards.review`.
+next review, replacement of a deprecated model). Rules: `mlcards.compute.review`.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from mlcards.context import BuildContext, card_fragment
-from mlcards.history import REGISTRY_KEY, as_of, flags
-from mlcards.review import (
+from mlcards.compute.evaluation import build_measurements
+from mlcards.compute.review import (
     checklist,
     checklist_counts,
     current_versions,
-    measurements_function,
     prompt_label,
     registry_completeness,
 )
-from mlcards.validate import ModelVersion
+from mlcards.render.context import BuildContext, card_fragment
+from mlcards.render.history import REGISTRY_KEY, as_of, flags
+from mlcards.validate.registry import ModelVersion
 
 
 def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
@@ -26,7 +26,7 @@ def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
     registry_completeness summed from each version's counts, which the build cache
     keeps (a changed model does not load every other model's evaluation report)."""
     def compute() -> tuple[int, int]:
-        measured_by = measurements_function(ctx.registry, ctx)
+        measured_by = build_measurements(ctx)
 
         def counts(mv: ModelVersion) -> tuple[int, int]:
             result: tuple[int, int] = ctx.cached(
@@ -42,7 +42,7 @@ def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
 
 
 def _checklist(ctx: BuildContext, mv: ModelVersion) -> str:
-    c = checklist(ctx.registry, mv, measurements_function(ctx.registry, ctx))
+    c = checklist(ctx.registry, mv, build_measurements(ctx))
     found = {f.kind: f for f in flags(ctx, mv)}
     pct, n_current = _registry_pct(ctx)
     ev = mv.evaluation

@@ -116,7 +116,7 @@ class Rubric(StrictModel):
 @cache
 def builtin_rubric() -> Rubric:
     """The ML Test Score rubric shipped in the package."""
-    from mlcards.load import load_yaml_file
+    from mlcards.load.yaml import load_yaml_file
 
     return Rubric.model_validate(load_yaml_file(BUILTIN_RUBRIC).data)
 
@@ -124,7 +124,7 @@ def builtin_rubric() -> Rubric:
 def load_rubric_file(path: Path) -> Rubric:
     """Load and validate one rubric file; raise InvalidInput with located problems."""
     from mlcards.errors import InvalidInput, Problem
-    from mlcards.validate import read_source, validate_document
+    from mlcards.validate.registry import read_source, validate_document
 
     problems: list[Problem] = []
     src = read_source(path, problems)

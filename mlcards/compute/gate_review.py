@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcards.commands.check import CheckContext, Finding, Severity, rule
-from mlcards.diff import Regression, VersionDiff, diff_versions
-from mlcards.readiness import STATUS_LABELS
-from mlcards.review import (
+from mlcards.compute.diff import Regression, VersionDiff, diff_versions
+from mlcards.compute.readiness import STATUS_LABELS
+from mlcards.compute.review import (
     Flag,
     as_of_date,
     checklist,
@@ -30,7 +30,7 @@ from mlcards.review import (
     measurements_function,
     prompt_label,
 )
-from mlcards.validate import ModelVersion
+from mlcards.validate.registry import ModelVersion
 
 REPORTED = ("approved", "draft", "in-review", "deprecated")
 

@@ -14,8 +14,8 @@ SCHEMA_BASE_URL = "https://mlcards.dev/schemas"
 
 def schema_documents() -> dict[str, str]:
     """File name -> JSON text of each file kind's schema (stable key order)."""
-    from mlcards.rubric import Rubric
-    from mlcards.scorecard_data import Scorecard
+    from mlcards.compute.scorecard_data import Scorecard
+    from mlcards.validate.rubric import Rubric
 
     kinds: dict[str, type[BaseModel]] = {**FILE_KINDS, "rubric": Rubric, "scorecard": Scorecard}
     docs: dict[str, str] = {}
@@ -39,5 +39,6 @@ def write_schemas(folder: Path) -> list[Path]:
 
 def packaged_schemas_dir() -> Path:
     """schemas/ inside an installed wheel, or at the source checkout's top."""
-    inside = Path(__file__).with_name("schemas")
-    return inside if inside.is_dir() else Path(__file__).parent.parent / "schemas"
+    package = Path(__file__).parent.parent
+    inside = package / "schemas"  # in a wheel; in a checkout, beside the package
+    return inside if inside.is_dir() else package.parent / "schemas"

@@ -27,9 +27,9 @@ from typing import Any
 from jinja2 import Environment
 
 from mlcards import reuse, timing
+from mlcards.compute.readiness import Score, score_assessment
 from mlcards.outputs import OutputFile
-from mlcards.readiness import Score, score_assessment
-from mlcards.validate import ModelVersion, Registry
+from mlcards.validate.registry import ModelVersion, Registry
 
 CARD_SLOTS = ("top", "readiness", "quantitative", "changes", "checklist")
 RENDERING = frozenset({"slots", "version_row"})

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from markupsafe import Markup
 
-from mlcards.disparity import Disparity, GroupGap
-from mlcards.evaluation import EvaluationReport
-from mlcards.metrics import Grouping, GroupStats
+from mlcards.compute.disparity import Disparity, GroupGap
+from mlcards.compute.evaluation import EvaluationReport
+from mlcards.compute.metrics import Grouping, GroupStats
 from mlcards.plots.evaluation import PlotSpec, fmt, plan_plots
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

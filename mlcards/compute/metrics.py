@@ -7,7 +7,7 @@ drawn directly as multinomial confusion counts (the same distribution as
 resampling rows, at O(B) cost). ROC AUC and regression metrics need the rows:
 each resample is a (B, n) matrix of how often each row was drawn, built with
 one bincount per chunk. Disparities (Fairlearn's `between_groups` and
-`to_overall`, Aequitas' reference group) live in `mlcards.disparity`.
+`to_overall`, Aequitas' reference group) live in `mlcards.compute.disparity`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ environment (escape-by-default, `|md` for Markdown fields). Links between
 pages are relative, so the same tree works at the site root or under a prefix
 (the MkDocs plugin). Card pages are assembled from the card's sections in
 Mitchell et al.'s order plus the named slots other features fill
-(`mlcards.context.CARD_SLOTS`).
+(`mlcards.render.context.CARD_SLOTS`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from mlcards.context import (
+from mlcards.compute.readiness import Score
+from mlcards.errors import MlcardsError
+from mlcards.outputs import OutputFile
+from mlcards.render.context import (
     CARD_FRAGMENTS,
     CARD_SLOTS,
     BuildContext,
@@ -26,14 +29,11 @@ from mlcards.context import (
     producer,
     whole_registry,
 )
-from mlcards.errors import MlcardsError
-from mlcards.history import lifecycle_badges
-from mlcards.outputs import OutputFile
-from mlcards.readiness import Score
-from mlcards.render import format_number, rebase_links, relative_url, slugify
+from mlcards.render.environment import format_number, rebase_links, relative_url, slugify
+from mlcards.render.history import lifecycle_badges
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES, Card
 from mlcards.schema.evaluation import Evaluation, MetricDefinition, Result
-from mlcards.validate import ModelEntry, ModelVersion
+from mlcards.validate.registry import ModelEntry, ModelVersion
 
 ASSETS = {"assets/mlcards.css": "assets/mlcards/mlcards.css",
           "assets/tablesort.js": "assets/mlcards/tablesort.js"}
@@ -63,7 +63,7 @@ class VersionRow:
     scorecard: str | None
     headline: list[tuple[str, Result]]
     badges: tuple[tuple[str, str], ...] = ()
-    """Lifecycle flags (kind, label): stale evaluation, review overdue (mlcards.history)."""
+    """Lifecycle flags (kind, label): stale evaluation, review overdue (mlcards.render.history)."""
 
 
 def version_row(ctx: BuildContext, mv: ModelVersion) -> VersionRow:

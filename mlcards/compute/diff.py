@@ -2,8 +2,8 @@
 
 `diff_versions(registry, old, new)` returns a VersionDiff. Results, metric
 directions and disparities come from a `Measurements` provider: by default the
-results written in evaluation.yaml (`given_measurements`); `mlcards.review`
-supplies one backed by `mlcards.evaluation`, which also computes results from
+results written in evaluation.yaml (`given_measurements`); `mlcards.compute.review`
+supplies one backed by `mlcards.compute.evaluation`, which also computes results from
 predictions. Metric changes are direction-aware (higher_is_better from the
 metric definition, else the built-in metric): a positive `gain` is an
 improvement whatever the direction. A regression is "beyond tolerance" when
@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlcards.diff_fields import FieldChange, card_field_changes, unified_diff
-from mlcards.metrics import METRICS
-from mlcards.readiness import POINTS, Score, score_version
+from mlcards.compute.diff_fields import FieldChange, card_field_changes, unified_diff
+from mlcards.compute.metrics import METRICS
+from mlcards.compute.readiness import POINTS, Score, score_version
 from mlcards.schema.evaluation import Result
 from mlcards.schema.readiness import TestStatus
-from mlcards.validate import ModelVersion, Registry
+from mlcards.validate.registry import ModelVersion, Registry
 
 EPS = 1e-9
 SliceKey = tuple[tuple[str, str], ...]

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlcards.errors import InvalidInput, MlcardsError, Problem
-from mlcards.load import did_you_mean
-from mlcards.rubric import Level, Rubric
+from mlcards.load.yaml import did_you_mean
 from mlcards.schema.readiness import Readiness, TestAssessment, TestStatus
-from mlcards.validate import (
+from mlcards.validate.registry import (
     CONFIG_FILE,
     ModelVersion,
     Registry,
@@ -24,6 +23,7 @@ from mlcards.validate import (
     read_source,
     validate_document,
 )
+from mlcards.validate.rubric import Level, Rubric
 
 POINTS: dict[TestStatus, float] = {"not-done": 0.0, "manual": 0.5, "automated": 1.0}
 STATUS_LABELS: dict[TestStatus, str] = {"not-done": "not done", "manual": "manual",

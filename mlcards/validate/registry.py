@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from mlcards import reuse
 from mlcards.errors import InvalidInput, Problem, display_path
-from mlcards.load import (
+from mlcards.load.yaml import (
     LoadedYaml,
     PathKey,
     YamlError,
@@ -30,10 +30,10 @@ from mlcards.load import (
     format_loc,
     load_yaml_file,
 )
-from mlcards.rubric import Rubric, builtin_rubric
 from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
 from mlcards.schema.card import CARD_SECTIONS
 from mlcards.schema.evaluation import Predictions, Result
+from mlcards.validate.rubric import Rubric, builtin_rubric
 
 CONFIG_FILE = "mlcards.yaml"
 MODELS_DIR = "models"

@@ -23,13 +23,15 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from mlcards.context import BuildContext
-from mlcards.diff import MeasuredBy, Measurements, feature_label, given_measurements
+from mlcards.compute.diff import MeasuredBy, Measurements, feature_label, given_measurements
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
 from mlcards.schema.evaluation import Result
-from mlcards.validate import PLACEHOLDERS, ModelVersion, Registry
+from mlcards.validate.registry import PLACEHOLDERS, ModelVersion, Registry
+
+if TYPE_CHECKING:
+    from mlcards.compute.evaluation import EvaluationReport
 
 FlagKind = Literal["stale-evaluation", "review-overdue", "assessment-overdue",
                    "deprecated", "no-replacement"]
@@ -49,17 +51,20 @@ PROMPTS: dict[str, tuple[str, ...]] = {
 itself is the text)."""
 
 
-def measurements_function(registry: Registry,
-                          ctx: BuildContext | None = None) -> MeasuredBy:
-    """A version's measurements from `mlcards.evaluation` (results as given or computed
-    from predictions, built-in metric directions, disparities); memoised in `ctx`."""
-    from mlcards.evaluation import EvaluationReport, compute_report, evaluation_report
+def measurements_function(
+        registry: Registry,
+        report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None,
+        ) -> MeasuredBy:
+    """A version's measurements from its evaluation report (results as given or computed
+    from predictions, built-in metric directions, disparities): `report_of` (a build's
+    memoised reports), else computed here once per version."""
+    from mlcards.compute.evaluation import compute_report
 
     reports: dict[str, EvaluationReport | None] = {}
 
     def report(mv: ModelVersion) -> EvaluationReport | None:
-        if ctx is not None:
-            return evaluation_report(ctx, mv)
+        if report_of is not None:
+            return report_of(mv)
         if mv.key not in reports:
             reports[mv.key] = compute_report(mv, registry.config.policy)
         return reports[mv.key]
@@ -74,7 +79,7 @@ def measurements_function(registry: Registry,
 
 
 def _measurements(rep: Any) -> Measurements:
-    from mlcards.evaluation import to_results
+    from mlcards.compute.evaluation import to_results
 
     return Measurements(
         tuple(to_results(rep.result)),

@@ -26,27 +26,27 @@ from typing import Any, Protocol
 import jinja2
 
 from mlcards import reuse, timing
-from mlcards.context import CARD_FRAGMENTS, PRODUCERS, BuildContext, files_of
+from mlcards.render.context import CARD_FRAGMENTS, PRODUCERS, BuildContext, files_of
 from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
-from mlcards.render import make_environment
-from mlcards.site_mkdocs import PAGE_TEMPLATES, mkdocs_config, mkdocs_yaml, run_mkdocs
-from mlcards.titles import with_safe_title
-from mlcards.validate import Registry, load_registry
+from mlcards.render.environment import make_environment
+from mlcards.site.engine import PAGE_TEMPLATES, mkdocs_config, mkdocs_yaml, run_mkdocs
+from mlcards.render.titles import with_safe_title
+from mlcards.validate.registry import Registry, load_registry
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 FEATURE_MODULES = (
-    "mlcards.scorecard",
-    "mlcards.evaluation",
-    "mlcards.history",
-    "mlcards.checklist",
-    "mlcards.registry_index",
+    "mlcards.render.scorecard",
+    "mlcards.compute.evaluation",
+    "mlcards.render.history",
+    "mlcards.render.checklist",
+    "mlcards.render.registry_index",
     "mlcards.interop.publish",
-    "mlcards.pages",
+    "mlcards.render.pages",
 )
 """Modules whose import registers producers and card fragments, in run order.
-`mlcards.pages` comes last so the home and card pages can see which pages
+`mlcards.render.pages` comes last so the home and card pages can see which pages
 (scorecards, the readiness overview) the other features produced."""
 
 MARKER = ".mlcards-build"
@@ -127,7 +127,7 @@ def make_context(registry: Registry, *, revision: str | None = None,
 def resolve_revision(root: Path, given: str | None) -> str | None:
     """The revision given, else git's HEAD when the registry is a git checkout."""
     try:
-        from mlcards.provenance import source_revision
+        from mlcards.compute.provenance import source_revision
     except ImportError:
         return given
     return source_revision(root, given)

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mlcards.provenance import (
+from mlcards.compute.provenance import (
     input_files,
     mlcards_version,
     pretty_json,
@@ -29,10 +29,10 @@ from mlcards.provenance import (
     seal,
     sha256_file,
 )
-from mlcards.readiness import Score, rubric_source
+from mlcards.compute.readiness import Score, rubric_source
 from mlcards.schema.common import Person, StrictModel
 from mlcards.schema.readiness import Readiness, TestStatus
-from mlcards.validate import ModelVersion, Registry
+from mlcards.validate.registry import ModelVersion, Registry
 
 SHA256 = r"^[0-9a-f]{64}$"
 

@@ -22,8 +22,8 @@ import yaml
 
 from mlcards import reuse
 from mlcards.errors import MlcardsError, display_path
-from mlcards.render import plain_title
-from mlcards.validate import Registry
+from mlcards.render.environment import plain_title
+from mlcards.validate.registry import Registry
 
 NAV = (("Home", "index.md"), ("Models", "models/index.md"), ("Tags", "tags/index.md"),
        ("Readiness", "readiness/index.md"))
@@ -37,7 +37,7 @@ _MODEL_PAGE = re.compile(r"^models/([^/]+)/(?:([^/]+)/)?[^/]+\.md$")
 
 def mkdocs_config(registry: Registry, paths: Iterable[str], *, strict: bool) -> dict[str, Any]:
     """The generated mkdocs.yml: features both MkDocs and Zensical understand."""
-    from mlcards.pages import EXTRA_CSS, EXTRA_JAVASCRIPT
+    from mlcards.render.pages import EXTRA_CSS, EXTRA_JAVASCRIPT
 
     present = set(paths)
     config = registry.config

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from mlcards.outputs import OutputFile
-from mlcards.render import plain_title
+from mlcards.render.environment import plain_title
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
 _H1 = re.compile(r"^# (.+?)\s*#*\s*$", re.MULTILINE)

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from mlcards.compute.metrics import Data, FloatArray, Task
 from mlcards.errors import InvalidInput, Problem, display_path
-from mlcards.load import PathKey, did_you_mean
-from mlcards.metrics import Data, FloatArray, Task
+from mlcards.load.yaml import PathKey, did_you_mean
 from mlcards.schema.evaluation import Predictions
 
 MAX_CSV_BYTES = 64 * 1024 * 1024

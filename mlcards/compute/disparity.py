@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlcards.metrics import Disaggregation, Grouping, Slice
+from mlcards.compute.metrics import Disaggregation, Grouping, Slice
 
 EPS = 1e-12
 """Slack so that a gap equal to the limit (up to float rounding) does not breach."""

@@ -28,9 +28,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from mlcards.errors import InvalidInput, MlcardsError
 from mlcards.outputs import OutputFile
-from mlcards.site import make_context, produce
-from mlcards.site_mkdocs import top_nav
-from mlcards.validate import load_registry
+from mlcards.site.build import make_context, produce
+from mlcards.site.engine import top_nav
+from mlcards.validate.registry import load_registry
 
 REQUIRED_EXTENSIONS = ("admonition", "attr_list", "md_in_html", "tables", "toc")
 TOP_PAGES = ("index.md", "models/index.md", "tags/index.md", "readiness/index.md")
@@ -90,7 +90,7 @@ class MlcardsPlugin(BasePlugin[MlcardsConfig]):  # type: ignore[no-untyped-call]
                 config.markdown_extensions.append(name)
 
     def _add_assets(self, config: MkDocsConfig) -> None:
-        from mlcards.pages import EXTRA_CSS, EXTRA_JAVASCRIPT
+        from mlcards.render.pages import EXTRA_CSS, EXTRA_JAVASCRIPT
 
         produced = {o.path for o in self.outputs}
         for path in EXTRA_CSS:

@@ -1,7 +1,7 @@
 """Version history on card pages: the "changes" slot (what changed since the
 previous version, regressions first) and "top" callouts (stale evaluation,
 overdue review, a newer version exists). The reviewer checklist is in
-`mlcards.checklist`.
+`mlcards.render.checklist`.
 
 Links are relative to the version's card page `models/<id>/<version>/index.md`.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mlcards.context import BuildContext, card_fragment
-from mlcards.diff import VersionDiff, diff_versions
-from mlcards.render import escape_text
-from mlcards.review import Flag, as_of_date, lifecycle_flags, measurements_function
-from mlcards.validate import ModelVersion
+from mlcards.compute.diff import VersionDiff, diff_versions
+from mlcards.compute.evaluation import build_measurements
+from mlcards.compute.review import Flag, as_of_date, lifecycle_flags
+from mlcards.render.context import BuildContext, card_fragment
+from mlcards.render.environment import escape_text
+from mlcards.validate.registry import ModelVersion
 
 SHORT = 60
 
@@ -68,7 +69,7 @@ def version_diff(ctx: BuildContext, mv: ModelVersion) -> VersionDiff | None:
         if prev is None:
             return None
         return diff_versions(ctx.registry, prev, mv, scores=ctx.score,
-                             measured_by=measurements_function(ctx.registry, ctx))
+                             measured_by=build_measurements(ctx))
 
     result: VersionDiff | None = ctx.cached("history.diff", mv, compute)
     return result

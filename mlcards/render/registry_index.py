@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlcards import __version__
-from mlcards.context import BuildContext, producer, whole_registry
-from mlcards.evaluation import MetricInfo, evaluation_report
+from mlcards.compute.evaluation import MetricInfo, evaluation_report
+from mlcards.compute.readiness import Score
 from mlcards.outputs import OutputFile
-from mlcards.readiness import Score
+from mlcards.render.context import BuildContext, producer, whole_registry
 from mlcards.schema.common import Person
-from mlcards.validate import ModelEntry, ModelVersion
+from mlcards.validate.registry import ModelEntry, ModelVersion
 
 INDEX_PATH = "registry.json"
 INDEX_FORMAT = 1

@@ -18,18 +18,15 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 from packaging.version import Version
 
-from mlcards.context import BuildContext, card_fragment, files_of, producer, whole_registry
-from mlcards.outputs import OutputFile
-from mlcards.provenance import source_revision
-from mlcards.readiness import (
+from mlcards.compute.provenance import source_revision
+from mlcards.compute.readiness import (
     STATUS_LABELS,
     Score,
     ScoreChange,
     compare_scores,
     previous_assessed,
 )
-from mlcards.rubric import builtin_rubric
-from mlcards.scorecard_data import (
+from mlcards.compute.scorecard_data import (
     Scorecard,
     ScorecardEvidence,
     build_scorecard,
@@ -37,7 +34,10 @@ from mlcards.scorecard_data import (
     scorecard_json,
     write_csv,
 )
-from mlcards.validate import ModelVersion
+from mlcards.outputs import OutputFile
+from mlcards.render.context import BuildContext, card_fragment, files_of, producer, whole_registry
+from mlcards.validate.registry import ModelVersion
+from mlcards.validate.rubric import builtin_rubric
 
 CHART = "plots/readiness-sections.svg"
 INDEX = "readiness/index.md"

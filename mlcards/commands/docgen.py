@@ -1,12 +1,12 @@
 """Reference pages of the project's own documentation, generated, never written twice.
 
-- one page per file kind from the JSON Schemas (`mlcards.schemagen.schema_documents`),
+- one page per file kind from the JSON Schemas (`mlcards.commands.schemagen.schema_documents`),
   with the scaffold's file of that kind as a worked example;
 - the CLI reference from `mlcards.cli.build_parser()` (every subcommand's --help);
 - the rubric's level bands and tests from the built-in rubric file.
 
 `docs/hooks.py` adds these pages to the MkDocs build in memory, so they cannot go
-stale; `python -m mlcards.docgen DIR` writes them out for reading without MkDocs.
+stale; `python -m mlcards.commands.docgen DIR` writes them out for reading without MkDocs.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from mlcards.cli import build_parser
-from mlcards.rubric import Rubric, builtin_rubric
+from mlcards.commands.schemagen import schema_documents
 from mlcards.schema import FILE_KINDS
-from mlcards.schemagen import schema_documents
+from mlcards.validate.rubric import Rubric, builtin_rubric
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parent.parent
 INIT_EXAMPLE = "The `{}` that `mlcards init` writes:"
 KIND_FILES: dict[str, tuple[str, str | None, str]] = {
     "registry": ("mlcards.yaml", "scaffold/mlcards.yaml", INIT_EXAMPLE),
@@ -38,7 +38,7 @@ KIND_FILES: dict[str, tuple[str, str | None, str]] = {
                    INIT_EXAMPLE),
     "readiness": ("readiness.yaml", "scaffold/models/example-model/0.1.0/readiness.yaml",
                   INIT_EXAMPLE),
-    "rubric": ("Rubric files", "rubric/ml_test_score.yaml",
+    "rubric": ("Rubric files", "validate/ml_test_score.yaml",
                "The built-in ML Test Score rubric, a rubric file like any other:"),
     "scorecard": ("scorecard.json", None, ""),
 }
@@ -208,8 +208,8 @@ def schema_pages() -> dict[str, str]:
 
 def schema_models() -> dict[str, type[BaseModel]]:
     """The models behind schema_documents(), to read their declared field order."""
-    from mlcards.rubric import Rubric
-    from mlcards.scorecard_data import Scorecard
+    from mlcards.compute.scorecard_data import Scorecard
+    from mlcards.validate.rubric import Rubric
 
     return {**FILE_KINDS, "rubric": Rubric, "scorecard": Scorecard}
 
@@ -317,7 +317,7 @@ def rubric_page(rubric: Rubric) -> str:
     return "\n".join([
         f"# {rubric.title} rubric", "",
         f"The built-in rubric `{rubric.rubric}`, version {rubric.version}, generated from "
-        "`mlcards/rubric/ml_test_score.yaml`. How it is scored: [Scoring rules](../scoring.md).",
+        "`mlcards/validate/ml_test_score.yaml`. How it is scored: [Scoring rules](../scoring.md).",
         "", "## Levels", "", levels_table(rubric), "## Tests", "", tests_table(rubric)])
 
 
@@ -370,10 +370,10 @@ def generated_pages() -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m mlcards.docgen DIR`: write the generated pages under DIR."""
+    """`python -m mlcards.commands.docgen DIR`: write the generated pages under DIR."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        print("usage: python -m mlcards.docgen DOCS_DIR", file=sys.stderr)
+        print("usage: python -m mlcards.commands.docgen DOCS_DIR", file=sys.stderr)
         return 2
     for rel, text in generated_pages().items():
         path = Path(args[0]) / rel

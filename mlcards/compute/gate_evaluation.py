@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcards.commands.check import CheckContext, Finding, Severity, rule
-from mlcards.disparity import Disparity, GroupGap
+from mlcards.compute.disparity import Disparity, GroupGap
+from mlcards.compute.evaluation import compute_report
 from mlcards.errors import InvalidInput
-from mlcards.evaluation import compute_report
 from mlcards.plots.evaluation import fmt
-from mlcards.validate import ModelVersion
+from mlcards.validate.registry import ModelVersion
 
 REPORTED = ("approved", "draft", "in-review")
 

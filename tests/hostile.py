@@ -29,6 +29,11 @@ IMG = '<img src=x onerror="window.__pwned=1">'
 JS_LINK_MD = "[click me](javascript:window.__pwned=1)"
 PLAIN_PAYLOAD = f"{BREAKOUT} {IMG} {JS_LINK_MD}"
 """One line mixing the three classic attacks: used in plain (escaped) fields."""
+URL_PAYLOAD = ("https://evil.example/%22%3E%3Cscript%3Ewindow.__pwned=1%3C/script%3E"
+               "?next=javascript:window.__pwned=1&x=%27onmouseover=window.__pwned=1"
+               "#%3Cimg%20src=x%20onerror=window.__pwned=1%3E")
+"""The worst a URL field can hold: the schema refuses quotes, angle brackets, spaces and
+every scheme but http(s) (tests/test_hostile_urls.py), so the attack is percent-encoded."""
 
 MARKDOWN_PAYLOADS = [
     SCRIPT,
@@ -123,6 +128,9 @@ def _config(doc: dict[str, Any]) -> None:
     doc["title"] = f"Registry {PLAIN_PAYLOAD}"
     doc["description"] = PLAIN_PAYLOAD
     doc["owners"][0]["name"] = PLAIN_PAYLOAD
+    doc["repo_url"] = URL_PAYLOAD
+    # the theme puts site_url's path in an inline script: percent-encoded, it stays a string
+    doc["site_url"] = "https://site.evil.example/%22%3E%3C/script%3E%3Cimg%20onerror=x%3E/"
 
 
 def _card(doc: dict[str, Any]) -> None:
@@ -133,14 +141,16 @@ def _card(doc: dict[str, Any]) -> None:
     details["library"] = IMG
     details["license"] = JS_LINK_MD
     details["owners"] = [{"name": PLAIN_PAYLOAD, "role": SCRIPT, "team": IMG,
-                          "url": "javascript:window.__pwned=1"}]
-    details["references"] = [{"title": PLAIN_PAYLOAD, "url": "JaVaScRiPt:window.__pwned=1"},
-                             {"title": "tab", "url": "java\tscript:window.__pwned=1"}]
+                          "url": URL_PAYLOAD},
+                         {"name": "contact", "url": "mailto:x@evil.example?subject=%3Cscript%3E"}]
+    details["references"] = [{"title": PLAIN_PAYLOAD, "url": URL_PAYLOAD},
+                             {"title": "upper case", "url": URL_PAYLOAD.upper()}]
+    details["repository"] = URL_PAYLOAD
     details["citation"] = PLAIN_PAYLOAD
     doc["tags"] = [SCRIPT, IMG, JS_LINK_MD, 'x" onmouseover="window.__pwned=1', "ok-tag"]
     doc["intended_use"] = {"primary_uses": MARKDOWN_PAYLOAD, "out_of_scope": MARKDOWN_PAYLOAD}
     doc["evaluation_data"]["datasets"][0].update(
-        {"name": PLAIN_PAYLOAD, "url": " javascript:window.__pwned=1", "license": SCRIPT,
+        {"name": PLAIN_PAYLOAD, "url": URL_PAYLOAD, "license": SCRIPT,
          "description": MARKDOWN_PAYLOAD})
     doc["ethical_considerations"] = {
         "risks": [{"name": PLAIN_PAYLOAD, "mitigation": MARKDOWN_PAYLOAD}],
@@ -167,9 +177,8 @@ def _readiness(doc: dict[str, Any]) -> None:
     doc["tests"]["data-1"] = {
         "status": "automated", "note": MARKDOWN_PAYLOAD, "owner": PLAIN_PAYLOAD,
         "schedule": SCRIPT,
-        "evidence": [{"kind": "ci-run", "title": PLAIN_PAYLOAD,
-                      "url": "javascript:window.__pwned=1"},
-                     {"kind": IMG, "title": "entity", "url": "jav&#x61;script:window.__pwned=1"}]}
+        "evidence": [{"kind": "ci-run", "title": PLAIN_PAYLOAD, "url": URL_PAYLOAD},
+                     {"kind": IMG, "title": "entity", "url": "https://evil.example/&#x61;&quot;"}]}
 
 
 # --------------------------------------------------------------------------- checks

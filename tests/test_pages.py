@@ -184,7 +184,8 @@ def test_untrusted_text_is_escaped_in_every_page(tmp_path: Path) -> None:
         card["model_details"]["name"] = "<script>alert(1)</script> [x](javascript:alert(2))"
         card["model_details"]["description"] = "<script>alert(3)</script> **bold**"
         card["tags"] = ["<img src=x onerror=alert(4)>"]
-        card["model_details"]["repository"] = "javascript:alert(5)"
+        # a URL field holds only http(s) URLs (test_hostile_urls.py): the attack is encoded
+        card["model_details"]["repository"] = "https://git.example/%22%3E%3Cscript%3Ealert(5)"
 
     edit_yaml(root / MODEL / "0.1.0/card.yaml", hostile)
     for path, page in rendered(root).items():

@@ -190,7 +190,7 @@ def test_hostile_text_is_escaped_and_unsafe_links_are_not_linked(tmp_path: Path)
     tests = {"data-1": {"status": "manual", "owner": "<script>alert(1)</script>",
                         "note": "<img src=x onerror=alert(1)> $5 *ok*",
                         "evidence": [{"kind": "ci", "title": "[x](javascript:alert(1))",
-                                      "url": "javascript:alert(1)"}]}}
+                                      "url": "https://ci.example/%22%3E%3Cscript%3E?a=1&b=2"}]}}
     make_registry(tmp_path, {"m": {"1.0.0": ("draft", readiness(tests))}})
     files = produce(tmp_path)
     text = files["models/m/1.0.0/scorecard.md"].decode()

@@ -12,4 +12,5 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 bash scripts/install-browser.sh
 echo "== ruff"; .venv/bin/ruff check mlcards tests benchmarks site_example
 echo "== mypy"; .venv/bin/mypy
+echo "== import contracts"; .venv/bin/lint-imports --no-cache
 echo "== pytest"; .venv/bin/python -m pytest -n 2 --dist loadscope -q "$@"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from test_readiness_fixtures import make_registry, readiness, standard_registry, write_yaml
 
-from mlcards.commands.check import Finding, evaluate
+from mlcards.compute.gate import Finding, evaluate
 
 if TYPE_CHECKING:  # tests/browser/conftest.py would shadow it at run time
     from cli_result import CliResult

@@ -12,7 +12,7 @@ from test_evaluation import write_predictions
 from mlcards.errors import Problem
 from mlcards.load.yaml import load_yaml_file
 from mlcards.schema.evaluation import Evaluation
-from mlcards.validate.registry import validate_document
+from mlcards.validate.documents import validate_document
 
 if TYPE_CHECKING:
     from cli_result import CliResult

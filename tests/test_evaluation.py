@@ -13,17 +13,16 @@ import pytest
 import yaml
 
 from mlcards.commands.init import SCAFFOLD
-from mlcards.compute.evaluation import (
-    compute_report,
+from mlcards.compute.evaluation import compute_report, to_results
+from mlcards.errors import InvalidInput
+from mlcards.render.context import BuildContext
+from mlcards.render.environment import make_environment
+from mlcards.render.evaluation import (
     evaluation_fragment,
     evaluation_plots,
     evaluation_report,
     plot_files,
-    to_results,
 )
-from mlcards.errors import InvalidInput
-from mlcards.render.context import BuildContext
-from mlcards.render.environment import make_environment
 from mlcards.validate.registry import ModelVersion, load_registry
 
 VERSION = Path("models/example-model/0.1.0")

@@ -72,7 +72,7 @@ def test_example_registry_passes_the_disparity_gate(
 
 
 def test_rule_turns_unreadable_predictions_into_findings(tmp_path: Path) -> None:
-    from mlcards.commands.check import CheckContext
+    from mlcards.compute.gate import CheckContext
     from mlcards.compute.gate_evaluation import disparity_limit
     from mlcards.validate.registry import load_registry
 

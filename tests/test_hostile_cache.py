@@ -181,7 +181,7 @@ def test_every_result_of_a_build_is_stored_as_plain_data(example_registry: Path,
                                                           tmp_path: Path) -> None:
     """The codec knows every type a build stores (else its warm builds would quietly
     redo that work), and a warm build then makes nothing again."""
-    from mlcards.incremental.cache import configured
+    from mlcards.incremental.layer import configured
     from mlcards.site.build import BuildOptions, build_site
 
     cache = Cache(tmp_path / "cache")

@@ -17,7 +17,7 @@ from mlcards.interop.common import Options, write_result
 from mlcards.interop.hf import import_hf
 from mlcards.load.yaml import load_yaml_file
 from mlcards.schema import Card, Evaluation
-from mlcards.validate.registry import validate_document
+from mlcards.validate.documents import validate_document
 
 HF_OK = "---\nlicense: mit\n---\n\n# Model\n\nText.\n"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8).decode()

@@ -14,7 +14,8 @@ import yaml
 from cli_result import CliResult
 
 import mlcards
-from mlcards.incremental.cache import Cache, configured
+from mlcards.incremental.cache import Cache
+from mlcards.incremental.layer import configured
 from mlcards.incremental.parse import cached_parse
 from mlcards.render.environment import builtin_templates_dir
 

@@ -166,7 +166,8 @@ def test_headline_metrics_computed_from_predictions(tmp_path: Path) -> None:
 def test_registry_json_assembled_from_entries_equals_one_dump(tmp_path: Path) -> None:
     """index_json splices per-version texts (kept in the build cache); its bytes must
     be those of dumping build_index() whole, cold, warm and without a cache."""
-    from mlcards.incremental.cache import Cache, configured
+    from mlcards.incremental.cache import Cache
+    from mlcards.incremental.layer import configured
     from mlcards.render.registry_index import build_index
 
     root = make_registry(tmp_path)

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         progress=progress)
     from mlcards import timing
     from mlcards.incremental.bundles import DamagedCacheFile
-    from mlcards.incremental.cache import configured, from_arguments
+    from mlcards.incremental.cache import from_arguments
+    from mlcards.incremental.layer import configured
     from mlcards.incremental.parse import prefetch
 
     cache, workers = from_arguments(args, args.registry)

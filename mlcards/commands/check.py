@@ -1,150 +1,24 @@
 """`mlcards check DIR`: the CI gate.
 
-The gate is a list of rules. A rule is a function of a CheckContext that yields
-Findings (model version, rule id, message, severity, file:line:column); the
-command runs every rule, formats the findings (FORMATTERS) and exits 1 when any
-finding is an error. Only `approved` versions are gated; other statuses are
-reported as info. Invalid input is itself a failure, with located messages.
-
-Adding a gate: decorate a function with `@rule` here, or in a module listed in
-RULE_MODULES (imported before the rules run; a module not written yet is
-skipped). Adding an output format: a function in FORMATTERS.
+The gate itself (rules, findings, `evaluate`) is mlcards.compute.gate; this command
+formats the findings (FORMATTERS) and exits 1 when any finding is an error. Adding
+an output format: a function in FORMATTERS.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from mlcards.commands import Subparsers, add_command
 from mlcards.commands.report import github_report, junit_report
-from mlcards.compute.readiness import Score, score_version
-from mlcards.errors import InvalidInput, MlcardsError, Problem
-from mlcards.validate.registry import ModelVersion, Registry
-
-Severity = Literal["error", "warning", "info"]
-GATED_STATUSES = ("approved",)
-REPORTED_STATUSES = ("draft", "in-review")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One result of a rule, located in the registry's files."""
-
-    file: str
-    line: int
-    column: int
-    model: str
-    rule: str
-    message: str
-    severity: Severity = "error"
-
-
-@dataclass
-class CheckContext:
-    """What rules see: the validated registry, the effective policy and cached scores."""
-
-    registry: Registry
-    min_score: float
-    scores: dict[str, Score | None] = field(default_factory=dict)
-    by_rule: dict[str, list[Finding]] = field(default_factory=dict)
-    """Each rule function's findings, by its name, in run order (for --format junit)."""
-    as_of: str | None = None
-    """Date reviews are due against (--as-of); None: the newest date in the inputs."""
-
-    def score(self, mv: ModelVersion) -> Score | None:
-        if mv.key not in self.scores:
-            self.scores[mv.key] = score_version(self.registry, mv)
-        return self.scores[mv.key]
-
-    def gated(self, mv: ModelVersion) -> bool:
-        return mv.card.status in GATED_STATUSES
-
-    def finding(self, mv: ModelVersion, kind: str, loc: tuple[str | int, ...], rule_id: str,
-                message: str, severity: Severity = "error") -> Finding:
-        """A finding located at `loc` in one of the version's files ('card', 'readiness')."""
-        p = mv.files[kind].doc.problem(loc, message)
-        return Finding(p.file, p.line, p.column, mv.key, rule_id, message, severity)
-
-
-Rule = Callable[[CheckContext], Iterable[Finding]]
-RULES: list[Rule] = []
-RULE_MODULES: tuple[str, ...] = ("mlcards.compute.gate_review", "mlcards.compute.gate_evaluation")
-"""Modules that register more rules with `@rule` when imported (e.g. disparity limits)."""
-
-
-def rule(func: Rule) -> Rule:
-    """Register a gate rule."""
-    RULES.append(func)
-    return func
-
-
-# --------------------------------------------------------------------------- rules
-
-
-@rule
-def readiness_minimum(cc: CheckContext) -> Iterator[Finding]:
-    """Approved versions must reach the policy's minimum readiness score."""
-    if cc.min_score <= 0:
-        return
-    for mv in cc.registry.versions():
-        gated = cc.gated(mv)
-        if not gated and mv.card.status not in REPORTED_STATUSES:
-            continue
-        severity: Severity = "error" if gated else "info"
-        suffix = "" if gated else f"; not gated (status {mv.card.status})"
-        score = cc.score(mv)
-        if score is None:
-            yield cc.finding(mv, "card", ("status",), "readiness.missing",
-                             f"no readiness.yaml; the policy asks for a readiness score of at "
-                             f"least {cc.min_score:g}{suffix}", severity)
-        elif score.final < cc.min_score:
-            w = score.weakest
-            yield cc.finding(mv, "readiness", ("tests",), "readiness.min-score",
-                             f"readiness {score.final:g} is below the minimum "
-                             f"{cc.min_score:g} (weakest section: {w.title}, {w.score:g} of "
-                             f"{w.maximum:g}){suffix}", severity)
-
-
-def load_rules() -> list[Rule]:
-    """Every registered rule, after importing the optional rule modules."""
-    for name in RULE_MODULES:
-        importlib.import_module(name)
-    return list(RULES)
-
-
-def run_rules(cc: CheckContext) -> list[Finding]:
-    for r in load_rules():
-        cc.by_rule.setdefault(getattr(r, "__name__", "rule"), []).extend(r(cc))
-    return sorted(f for found in cc.by_rule.values() for f in found)
-
-
-def problem_findings(problems: Iterable[Problem], rule_id: str) -> list[Finding]:
-    """Validation problems as findings (errors fail the gate, warnings do not)."""
-    return [Finding(p.file, p.line, p.column, "", rule_id, f"{p.field or '(file)'}: "
-                    f"{p.message}", "error" if p.severity == "error" else "warning")
-            for p in problems]
-
+from mlcards.compute.gate import Outcome, evaluate
+from mlcards.errors import MlcardsError
 
 # --------------------------------------------------------------------------- output
-
-
-@dataclass(frozen=True)
-class Outcome:
-    findings: list[Finding]
-    checked: int
-    min_score: float | None
-    context: CheckContext | None = None
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
 
 
 def format_text(outcome: Outcome) -> str:
@@ -206,26 +80,6 @@ def non_negative(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
-
-
-def evaluate(root: str, min_score: float | None, *, fail_on_regression: bool | None = None,
-             as_of: str | None = None) -> Outcome:
-    """Validate the registry and run every rule."""
-    from pathlib import Path
-
-    from mlcards.validate.registry import load_registry
-
-    try:
-        registry = load_registry(Path(root))
-    except InvalidInput as exc:
-        return Outcome(problem_findings(exc.problems, "input.invalid"), 0, min_score)
-    effective = registry.config.policy.min_readiness if min_score is None else min_score
-    if fail_on_regression is not None:
-        registry.config.policy.fail_on_regression = fail_on_regression
-    cc = CheckContext(registry, effective, as_of=as_of)
-    findings = problem_findings(registry.warnings, "input.warning") + run_rules(cc)
-    checked = sum(cc.gated(mv) for mv in registry.versions())
-    return Outcome(findings, checked, effective, cc)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -108,7 +108,7 @@ def _check_output(text: str, output: Path) -> None:
     from mlcards.errors import InvalidInput
     from mlcards.load.yaml import parse_yaml
     from mlcards.schema.evaluation import Evaluation
-    from mlcards.validate.registry import validate_document
+    from mlcards.validate.documents import validate_document
 
     problems: list[Problem] = []
     validate_document(parse_yaml(text, output), Evaluation, problems)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from mlcards.commands.check import Finding
-    from mlcards.commands.check import Outcome as CheckOutcome
+    from mlcards.compute.gate import Finding
+    from mlcards.compute.gate import Outcome as CheckOutcome
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Level = Literal["error", "warning", "notice"]
@@ -218,7 +218,7 @@ def cases_from_check(outcome: CheckOutcome) -> list[Case]:
     gated (draft, in review, deprecated, retired) they are skipped, with whatever
     the rule reported about it as notes. Any error finding fails its case.
     """
-    from mlcards.commands.check import GATED_STATUSES
+    from mlcards.compute.gate import GATED_STATUSES
 
     given = [f for f in outcome.findings if not f.model and f.rule.startswith("input.")]
     cases = [_case(REGISTRY_SUITE, INPUT_CASE, given, "")]

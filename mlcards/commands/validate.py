@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if outside:
         print(format_problems(outside), file=sys.stderr)
     status = 1 if outside else 0
-    from mlcards.incremental.cache import configured, from_arguments
+    from mlcards.incremental.cache import from_arguments
+    from mlcards.incremental.layer import configured
     from mlcards.incremental.parse import prefetch
 
     for root in roots:

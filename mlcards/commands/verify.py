@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 def read_scorecard(path: Path) -> tuple[dict[str, Any], Any]:
     """The file's JSON and its validated Scorecard; located errors otherwise."""
     from mlcards.compute.scorecard_data import Scorecard
-    from mlcards.validate.registry import problems_from_validation
+    from mlcards.validate.documents import problems_from_validation
 
     name = display_path(path)
     try:

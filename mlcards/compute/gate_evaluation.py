@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlcards.commands.check import CheckContext, Finding, Severity, rule
 from mlcards.compute.disparity import Disparity, GroupGap
 from mlcards.compute.evaluation import compute_report
+from mlcards.compute.gate import CheckContext, Finding, Severity, rule
+from mlcards.compute.metrics import fmt
 from mlcards.errors import InvalidInput
-from mlcards.plots.evaluation import fmt
 from mlcards.validate.registry import ModelVersion
 
 REPORTED = ("approved", "draft", "in-review")

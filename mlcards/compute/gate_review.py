@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlcards.commands.check import CheckContext, Finding, Severity, rule
 from mlcards.compute.diff import Regression, VersionDiff, diff_versions
+from mlcards.compute.gate import CheckContext, Finding, Severity, rule
 from mlcards.compute.readiness import STATUS_LABELS
 from mlcards.compute.review import (
     Flag,

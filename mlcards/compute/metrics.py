@@ -12,6 +12,7 @@ one bincount per chunk. Disparities (Fairlearn's `between_groups` and
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -387,3 +388,10 @@ def threshold_curves(data: Data, feature: str, metrics: Sequence[str],
     return Curves(feature, tuple(metrics), thresholds, tuple(slices),
                   tuple(int(s) for s in sizes), from_counts(counts, metrics),
                   from_counts(counts.sum(axis=1), metrics))
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A metric value for people: fixed decimals, 'n/a' when undefined."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}".replace("-", "−")

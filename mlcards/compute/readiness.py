@@ -14,15 +14,8 @@ from pathlib import Path
 from mlcards.errors import InvalidInput, MlcardsError, Problem
 from mlcards.load.yaml import did_you_mean
 from mlcards.schema.readiness import Readiness, TestAssessment, TestStatus
-from mlcards.validate.registry import (
-    CONFIG_FILE,
-    ModelVersion,
-    Registry,
-    SourceFile,
-    _rubrics,
-    read_source,
-    validate_document,
-)
+from mlcards.validate.documents import SourceFile, read_source, validate_document
+from mlcards.validate.registry import CONFIG_FILE, ModelVersion, Registry, _rubrics
 from mlcards.validate.rubric import Level, Rubric
 
 POINTS: dict[TestStatus, float] = {"not-done": 0.0, "manual": 0.5, "automated": 1.0}

@@ -32,8 +32,6 @@ import importlib.metadata
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
@@ -270,32 +268,16 @@ class Settings:
 
 
 _DEFAULT = Settings()
-_SETTINGS: ContextVar[Settings | None] = ContextVar("mlcards_perf_settings", default=None)
+SETTINGS: ContextVar[Settings | None] = ContextVar("mlcards_perf_settings", default=None)
 
 
 def settings() -> Settings:
     """The active settings (no cache, one process unless a command configured more)."""
-    return _SETTINGS.get() or _DEFAULT
+    return SETTINGS.get() or _DEFAULT
 
 
 def active_cache() -> Cache | None:
     return settings().cache
-
-
-@contextmanager
-def configured(cache: Cache | None, workers: int, *, check_files: bool = False,
-               ) -> Iterator[Settings]:
-    """Use `cache` and up to `workers` processes for what runs inside the block."""
-    from mlcards.incremental.layer import Incremental
-    from mlcards.reuse import using
-
-    chosen = Settings(cache, max(1, workers), check_files)
-    token = _SETTINGS.set(chosen)
-    try:
-        with using(Incremental()):
-            yield chosen
-    finally:
-        _SETTINGS.reset(token)
 
 
 def default_cache_dir() -> Path:

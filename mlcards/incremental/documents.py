@@ -21,7 +21,8 @@ from mlcards.incremental.cache import Cache, code_key, digest
 from mlcards.incremental.codec import CodecError, decode, encode
 from mlcards.load.yaml import MAX_FILE_BYTES
 from mlcards.schema import Evaluation
-from mlcards.validate.registry import EvaluationSummary, SourceFile, read_document
+from mlcards.validate.documents import SourceFile, read_document
+from mlcards.validate.registry import EvaluationSummary
 
 M = TypeVar("M", bound=BaseModel)
 KIND = "valid"

@@ -11,16 +11,25 @@ reuse points do while a command runs with a build cache or several workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from mlcards.incremental import bundles, keys
-from mlcards.incremental.cache import active_cache, code_key, digest, settings
+from mlcards.incremental.cache import (
+    SETTINGS,
+    Cache,
+    Settings,
+    active_cache,
+    code_key,
+    digest,
+    settings,
+)
 from mlcards.incremental.documents import read_document_reusing
 from mlcards.incremental.mkdocs_parallel import PLUGIN_NAME, plugin_for
 from mlcards.incremental.parse import cached_parse
 from mlcards.outputs import OutputFile
-from mlcards.reuse import Make, Paths
+from mlcards.reuse import Make, Paths, using
 
 T = TypeVar("T")
 
@@ -78,3 +87,16 @@ def _summary(fn: Callable[[str, int], str], text: str, length: int) -> str:
     summary = fn(text, length)
     cache.put("summary", key, summary.encode("utf-8"))
     return summary
+
+
+@contextmanager
+def configured(cache: Cache | None, workers: int, *, check_files: bool = False,
+               ) -> Iterator[Settings]:
+    """Use `cache` and up to `workers` processes for what runs inside the block."""
+    chosen = Settings(cache, max(1, workers), check_files)
+    token = SETTINGS.set(chosen)
+    try:
+        with using(Incremental()):
+            yield chosen
+    finally:
+        SETTINGS.reset(token)

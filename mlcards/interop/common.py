@@ -21,7 +21,7 @@ from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
 from mlcards.interop.urls import drop_invalid_urls
 from mlcards.load.yaml import YamlError, parse_yaml
 from mlcards.schema import Card, Evaluation
-from mlcards.validate.registry import validate_document
+from mlcards.validate.documents import validate_document
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/{kind}.schema.json\n"

@@ -30,7 +30,7 @@ from mlcards.interop.markdown import split_front_matter
 from mlcards.load.yaml import LoadedYaml, YamlError, load_yaml_file, parse_yaml
 from mlcards.schema.card import RiskTier, Status
 from mlcards.schema.common import StrictModel, Text
-from mlcards.validate.registry import problems_from_validation, validate_document
+from mlcards.validate.documents import problems_from_validation, validate_document
 
 MAX_README_BYTES = 2 * 1024 * 1024
 HF_METADATA = "hf_metadata"

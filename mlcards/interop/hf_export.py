@@ -18,7 +18,7 @@ from mlcards.interop.hf_eval import from_evaluation, model_index
 from mlcards.interop.hf_sections import EXPORT_BULLETS, SLOTS, Slot
 from mlcards.interop.markdown import Section, normalize_title, render_sections, shift_headings
 from mlcards.schema import Card, Evaluation
-from mlcards.validate.registry import read_source, validate_document
+from mlcards.validate.documents import read_source, validate_document
 
 UNMAPPED = "unmapped_sections"
 PIPELINE_TAGS = frozenset("""

@@ -33,7 +33,7 @@ from mlcards.interop.common import (
 from mlcards.interop.hf_eval import parse_value
 from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric
 from mlcards.load.yaml import LoadedYaml, PathKey, parse_json_object
-from mlcards.validate.registry import validate_document
+from mlcards.validate.documents import validate_document
 
 TRAIN = re.compile(r"train", re.IGNORECASE)
 EVAL = re.compile(r"eval|test|valid|holdout|hold-out", re.IGNORECASE)

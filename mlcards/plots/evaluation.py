@@ -28,14 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlcards.compute.disparity import Disparity
-from mlcards.compute.metrics import Curves, Grouping
+from mlcards.compute.metrics import Curves, Grouping, fmt
 from mlcards.plots import svg_bytes
 from mlcards.plots.evaluation_charts import (
     draw_bars,
     draw_disparity,
     draw_heatmap,
     draw_thresholds,
-    fmt,
     single_groupings,
 )
 

@@ -19,7 +19,7 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from mlcards.compute.disparity import Disparity
-from mlcards.compute.metrics import METRICS, Curves, Grouping, GroupStats
+from mlcards.compute.metrics import METRICS, Curves, Grouping, GroupStats, fmt
 from mlcards.plots import OKABE_ITO, new_figure
 from mlcards.plots.canvas import Canvas, Scale
 
@@ -37,13 +37,6 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 UNIT_METRICS = frozenset(n for n, s in METRICS.items() if s.kind in ("counts", "auc"))
 UNIT_TOPS = (0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 NICE_STEPS = (0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0)
-
-
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A metric value for people: fixed decimals, 'n/a' when undefined."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:.{digits}f}".replace("-", "−")
 
 
 def short(text: str, limit: int = 28) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from mlcards.compute.evaluation import build_measurements
 from mlcards.compute.review import (
     checklist,
     checklist_counts,
@@ -17,6 +16,7 @@ from mlcards.compute.review import (
     registry_completeness,
 )
 from mlcards.render.context import BuildContext, card_fragment
+from mlcards.render.evaluation import build_measurements
 from mlcards.render.history import REGISTRY_KEY, as_of, flags
 from mlcards.validate.registry import ModelVersion
 

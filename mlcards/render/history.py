@@ -12,10 +12,10 @@ import datetime as dt
 from typing import Any
 
 from mlcards.compute.diff import VersionDiff, diff_versions
-from mlcards.compute.evaluation import build_measurements
 from mlcards.compute.review import Flag, as_of_date, lifecycle_flags
 from mlcards.render.context import BuildContext, card_fragment
 from mlcards.render.environment import escape_text
+from mlcards.render.evaluation import build_measurements
 from mlcards.validate.registry import ModelVersion
 
 SHORT = 60

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlcards import __version__
-from mlcards.compute.evaluation import MetricInfo, evaluation_report
+from mlcards.compute.evaluation import MetricInfo
 from mlcards.compute.readiness import Score
 from mlcards.outputs import OutputFile
 from mlcards.render.context import BuildContext, producer, whole_registry
+from mlcards.render.evaluation import evaluation_report
 from mlcards.schema.common import Person
 from mlcards.validate.registry import ModelEntry, ModelVersion
 

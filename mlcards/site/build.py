@@ -38,7 +38,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 FEATURE_MODULES = (
     "mlcards.render.scorecard",
-    "mlcards.compute.evaluation",
+    "mlcards.render.evaluation",
     "mlcards.render.history",
     "mlcards.render.checklist",
     "mlcards.render.registry_index",

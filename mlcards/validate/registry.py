@@ -8,31 +8,27 @@ metric definitions, rubric test ids, file references, the custom JSON Schema).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import UnionType
-from typing import Any, Protocol, TypeVar, Union, get_args, get_origin, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import jsonschema
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from mlcards import reuse
 from mlcards.errors import InvalidInput, Problem, display_path
 from mlcards.load.yaml import (
     LoadedYaml,
-    PathKey,
-    YamlError,
     did_you_mean,
     format_loc,
-    load_yaml_file,
 )
 from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
 from mlcards.schema.card import CARD_SECTIONS
 from mlcards.schema.evaluation import Predictions, Result
+from mlcards.validate.documents import SourceFile, read_document, read_source, validate_document
 from mlcards.validate.rubric import Rubric, builtin_rubric
 
 CONFIG_FILE = "mlcards.yaml"
@@ -48,38 +44,6 @@ PLACEHOLDERS = re.compile(
     r"\[?more information needed\]?|\bTODO\b|\bTBD\b|lorem ipsum", re.IGNORECASE)
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class SourceFile:
-    """An input file as read: its path, its hash and its parsed YAML.
-
-    A file that came validated from the build cache is parsed again (from the
-    parse cache) only when something asks for its YAML, e.g. to locate a problem.
-    """
-
-    __slots__ = ("_doc", "path", "sha256")
-
-    def __init__(self, path: Path, sha256: str, doc: LoadedYaml | None = None) -> None:
-        self.path = path
-        self.sha256 = sha256
-        self._doc = doc
-
-    def __repr__(self) -> str:
-        return f"SourceFile({self.path!r}, {self.sha256[:12]!r})"
-
-    @property
-    def doc(self) -> LoadedYaml:
-        if self._doc is None:
-            self._doc = load_yaml_file(self.path)
-        return self._doc
-
-    @property
-    def name(self) -> str:
-        return display_path(self.path)
-
-    def problem(self, loc: PathKey, message: str, *, key: bool = False) -> Problem:
-        """A located Problem for `loc` in this file (parses it when it was not)."""
-        return self.doc.problem(loc, message, key=key)
 
 
 @dataclass(frozen=True)
@@ -209,17 +173,6 @@ class Registry:
 # --------------------------------------------------------------------------- per file
 
 
-def read_source(path: Path, problems: list[Problem]) -> SourceFile | None:
-    """Load one YAML file; on failure append its problem and return None."""
-    try:
-        doc = load_yaml_file(path)
-    except YamlError as exc:
-        problems.append(exc.problem)
-        return None
-    problems.extend(doc.problems)
-    return SourceFile(path, hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), doc)
-
-
 def load_document(path: Path, model: type[M], problems: list[Problem],
                   ) -> tuple[SourceFile | None, M | LazyEvaluation | None]:
     """read_source + validate_document of one file, a reuse point ("valid"): the
@@ -227,107 +180,6 @@ def load_document(path: Path, model: type[M], problems: list[Problem],
     src, value, found = reuse.active().call("valid", read_document, path, model)
     problems.extend(found)
     return src, value
-
-
-def read_document(path: Path, model: type[M],
-                  ) -> tuple[SourceFile | None, M | None, list[Problem]]:
-    """(the file as read, its validated value, its problems)."""
-    problems: list[Problem] = []
-    src = read_source(path, problems)
-    value = validate_document(src.doc, model, problems) if src else None
-    return src, value, problems
-
-
-def validate_document(doc: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
-    """Validate parsed data against a model, turning errors into located problems."""
-    if not isinstance(doc.data, dict):
-        kind = type(doc.data).__name__
-        got = {"NoneType": "an empty document", "list": "a list",
-               "str": "plain text"}.get(kind, kind)
-        problems.append(doc.problem((), f"expected a YAML mapping at the top level, got {got}"))
-        return None
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        problems.extend(problems_from_validation(exc, doc, model))
-        return None
-
-
-def problems_from_validation(exc: ValidationError, doc: LoadedYaml,
-                             model: type[BaseModel]) -> list[Problem]:
-    """One located Problem per pydantic error, with expected/got and suggestions."""
-    out: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = _data_loc(err["loc"], doc)
-        kind = err["type"]
-        if kind == "extra_forbidden" and loc:
-            name = str(loc[-1])
-            allowed = fields_at(model, loc[:-1])
-            hint = did_you_mean(name, allowed)
-            expected = f"; allowed keys: {', '.join(allowed)}" if not hint and allowed else ""
-            out.append(doc.problem(loc, f"unknown key {name!r}{hint}{expected}", key=True))
-        elif kind == "missing" and loc:
-            out.append(doc.problem(loc, f"required field {str(loc[-1])!r} is missing"))
-        else:
-            got = _short(err.get("input"))
-            msg = err["msg"].replace("Value error, ", "")
-            out.append(doc.problem(loc, f"{msg} (got {got})"))
-    return out
-
-
-def _data_loc(loc: tuple[Any, ...], doc: LoadedYaml) -> tuple[str | int, ...]:
-    """Drop pydantic's internal location parts (union members, '[key]') that
-    are not paths into the document."""
-    out: list[str | int] = []
-    for part in loc:
-        candidate = (*out, part)
-        if candidate in doc.positions or not _is_internal(part):
-            out.append(part)
-    return tuple(out)
-
-
-def _is_internal(part: Any) -> bool:
-    """pydantic's own location parts: '[key]', 'function-after[...]', 'list[str]'."""
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
-
-
-def fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    """Field names of the model found at `loc` (for did-you-mean suggestions)."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return []
-            current = info.annotation
-        elif get_origin(current) in (list, tuple):
-            current = get_args(current)[0]
-        elif get_origin(current) is dict:
-            current = get_args(current)[1]
-        else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    """Optional[X] -> X."""
-    if get_origin(tp) in (Union, UnionType):
-        members = [a for a in get_args(tp) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return tp
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# --------------------------------------------------------------------------- registry
 
 
 def load_registry(root: Path, *, strict: bool = False) -> Registry:

@@ -124,7 +124,7 @@ def builtin_rubric() -> Rubric:
 def load_rubric_file(path: Path) -> Rubric:
     """Load and validate one rubric file; raise InvalidInput with located problems."""
     from mlcards.errors import InvalidInput, Problem
-    from mlcards.validate.registry import read_source, validate_document
+    from mlcards.validate.documents import read_source, validate_document
 
     problems: list[Problem] = []
     src = read_source(path, problems)

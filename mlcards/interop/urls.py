@@ -134,8 +134,9 @@ def _keep(card: dict[str, Any], kind: str, where: tuple[str | int, ...],
     if whole:  # the entry is nothing without its URL (a reference): it goes as a whole
         fields = fields[:-1]
         parts = [str(v) for k, v in holder.items() if k != key and v not in (None, "", value)]
-    else:
-        label = holder.get("name") or holder.get("title")
+    else:  # an owner's or a dataset's URL: named by its entry's name
+        entry = len(where) >= 2 and isinstance(where[-2], int)
+        label = (holder.get("name") or holder.get("title")) if entry else None
         parts = [str(label)] if label and label != value else []
     text = ": ".join([*parts, value])
     name = ".".join(fields if kind == "card" else [kind, *fields])

@@ -51,8 +51,10 @@ def _site(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _build(run_cli: Run, registry: Path, out: Path, *args: str | Path) -> dict[str, str]:
-    result = run_cli("build", registry, "-o", out, "--docs-only", *args)
+def _build(run_cli: Run, registry: Path, out: Path, *args: str | Path,
+           docs_only: bool = True) -> dict[str, str]:
+    result = run_cli("build", registry, "-o", out, *(["--docs-only"] if docs_only else []),
+                     *args)
     assert result.code == 0, result.err
     return _site(out)
 
@@ -112,9 +114,15 @@ def test_crafted_entry_for_every_key_runs_no_code(
             head = f"{kind}\n{key}\n".encode()
             data = MAGIC + hashlib.sha256(head + payload).digest() + payload
         path.write_bytes(data)
+    planted = tmp_path / "planted"
+    shutil.copytree(warm_cache, planted)
     assert _build(run_cli, example_registry, tmp_path / "out", "--cache-dir",
                   warm_cache) == clean_site
     assert run_cli("validate", example_registry, "--cache-dir", warm_cache).code == 0
+    # the whole site too, from the same planted entries (MkDocs' tree links cached files)
+    assert _build(run_cli, example_registry, tmp_path / "site", "--cache-dir", planted,
+                  docs_only=False) == _build(run_cli, example_registry, tmp_path / "plain",
+                                             "--no-cache", docs_only=False)
     assert not marker.exists()
 
 

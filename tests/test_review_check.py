@@ -3,6 +3,7 @@ stale or overdue cards warn (or fail when the policy says so), drafts are report
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +40,7 @@ def rules(result: CliResult, severity: str) -> list[str]:
 
 def test_fixture_as_given_passes(run_cli: Callable[..., CliResult], registry: Path) -> None:
     # 1.2.0 regressed but is in review: reported, not gated
-    result = run_cli("check", registry)
+    result = run_cli("check", registry, "--as-of", "inputs")
     assert result.code == 0, result.out
     assert rules(result, "error") == []
     assert {"regression.metric", "regression.readiness"} <= set(rules(result, "info"))
@@ -79,7 +80,7 @@ def test_a_clean_registry_passes(run_cli: Callable[..., CliResult], registry: Pa
     edit(registry / V12 / "evaluation.yaml", "date: 2025-08-20", "date: 2025-09-01")
     edit(registry / V12 / "readiness.yaml", "infra-1: {status: manual}",
          "infra-1: {status: automated}")
-    result = run_cli("check", registry)
+    result = run_cli("check", registry, "--as-of", "inputs")
     assert result.code == 0, result.out
     assert rules(result, "error") == []
     assert not any("churn-predictor" in line and "warning" in line
@@ -113,11 +114,11 @@ def test_tolerance_from_policy(run_cli: Callable[..., CliResult], registry: Path
 def test_stale_evaluation_warns_unless_policy_fails(run_cli: Callable[..., CliResult],
                                                     registry: Path) -> None:
     approve_1_2(registry)
-    warn = run_cli("check", registry, "--no-fail-on-regression")
+    warn = run_cli("check", registry, "--no-fail-on-regression", "--as-of", "inputs")
     assert "lifecycle.stale-evaluation" in rules(warn, "warning")
     assert warn.code == 0
     edit(registry / "mlcards.yaml", "stale: warn", "stale: fail")
-    fail = run_cli("check", registry, "--no-fail-on-regression")
+    fail = run_cli("check", registry, "--no-fail-on-regression", "--as-of", "inputs")
     assert fail.code == 1
     assert rules(fail, "error") == ["lifecycle.stale-evaluation"]
 
@@ -127,8 +128,8 @@ def test_overdue_review_uses_the_as_of_date(run_cli: Callable[..., CliResult],
     approve_1_2(registry)
     edit(registry / "mlcards.yaml", "stale: warn", "stale: fail")
     edit(registry / V12 / "evaluation.yaml", "date: 2025-08-20", "date: 2025-09-01")
-    # default as-of: the newest date in the inputs (2025-09-02), before next_review
-    early = run_cli("check", registry, "--no-fail-on-regression")
+    # --as-of inputs: the newest date in the inputs (2025-09-02), before next_review
+    early = run_cli("check", registry, "--no-fail-on-regression", "--as-of", "inputs")
     assert early.code == 0
     assert not [line for line in early.out.splitlines()
                 if "churn-predictor" in line and "review-overdue" in line]
@@ -136,6 +137,10 @@ def test_overdue_review_uses_the_as_of_date(run_cli: Callable[..., CliResult],
     assert late.code == 1
     assert "card review was due on 2026-03-01 (as of 2026-03-02)" in late.out
     assert rules(late, "error") == ["lifecycle.review-overdue"]
+    # by default the gate judges today (the clock), not the newest input date
+    today = run_cli("check", registry, "--no-fail-on-regression")
+    assert today.code == 1
+    assert f"card review was due on 2026-03-01 (as of {dt.date.today()})" in today.out
 
 
 def test_bad_as_of_is_a_usage_error(run_cli: Callable[..., CliResult], registry: Path) -> None:
@@ -174,3 +179,13 @@ def test_deprecated_without_replacement_warns(run_cli: Callable[..., CliResult],
     result = run_cli("check", registry)
     assert result.code == 0
     assert "lifecycle.no-replacement" in rules(result, "warning")
+
+
+def test_check_on_site_example_reports_its_overdue_reviews_by_default(
+        run_cli: Callable[..., CliResult], example_registry: Path) -> None:
+    """credit-default 1.1.0's card review fell due on 2026-11-18: without --as-of the
+    gate sees it (the newest input date would hide it)."""
+    result = run_cli("check", example_registry)
+    assert "credit-default/1.1.0: card review was due on 2026-11-18" in result.out
+    hidden = run_cli("check", example_registry, "--as-of", "inputs")
+    assert "card review was due on 2026-11-18" not in hidden.out

@@ -59,17 +59,27 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--fail-on-regression", action=argparse.BooleanOptionalAction,
                    default=None, help="fail approved versions whose metrics or readiness "
                    "regressed since the previous version (default: policy.fail_on_regression)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=iso_date,
-                   help="date next_review is compared with (default: the newest date in the "
-                        "registry's inputs; never the clock)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD|today|inputs", type=iso_date,
+                   default="today",
+                   help="date review and assessment due dates are judged against (default: "
+                        "today, so a review that fell due since the last change fails CI; "
+                        "'inputs': the newest date in the registry's files, as the site's "
+                        "pages use)")
     p.set_defaults(func=run)
 
 
-def iso_date(text: str) -> str:
+def iso_date(text: str) -> str | None:
+    """--as-of: a date, 'today' (the clock: the gate judges now) or 'inputs' (None: the
+    newest date in the inputs, as deterministic pages do)."""
+    if text == "today":
+        return dt.date.today().isoformat()
+    if text == "inputs":
+        return None
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD, 'today' or 'inputs', got {text!r}") from None
 
 
 def non_negative(text: str) -> float:

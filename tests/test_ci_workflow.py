@@ -241,3 +241,48 @@ def test_gitlab_check_failure_still_writes_the_junit_report(workspace: Path) -> 
     assert check.returncode == 1
     root = ET.fromstring((workspace / "report.xml").read_bytes())
     assert int(root.get("failures", "0")) >= 1
+
+
+# --------------------------------------------------------------------------- install
+
+
+def install_lines() -> list[str]:
+    github = load("github-pages.yml")
+    gitlab = load("gitlab-ci.yml")
+    lines = [s["run"] for j in github["jobs"].values() for s in j["steps"]
+             if "run" in s and is_install(s["run"])]
+    return lines + list(gitlab["default"]["before_script"])
+
+
+def test_workflows_install_a_pinned_mlcards_not_the_package_index() -> None:
+    """`pip install mlcards` fails: there is no such package on the index."""
+    lines = install_lines()
+    assert len(lines) == 3 and len(set(lines)) == 1
+    assert lines[0] == 'python -m pip install "$MLCARDS_PACKAGE"'
+    for name, section in (("github-pages.yml", "env"), ("gitlab-ci.yml", "variables")):
+        spec = load(name)[section]["MLCARDS_PACKAGE"]
+        assert spec.startswith("mlcards @ git+https://") and "@v" in spec.rpartition("/")[2]
+
+
+def test_workflow_install_and_build_lines_work_in_a_clean_venv(workspace: Path) -> None:
+    """The workflows' install line, run as CI runs it in a new virtualenv with
+    MLCARDS_PACKAGE set to a wheel of this checkout, then their build line."""
+    wheels = workspace / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(REPO)], check=True, timeout=300)
+    wheel = next(wheels.glob("mlcards-*.whl"))
+    venv = workspace / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    env.update({"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+                "MLCARDS_PACKAGE": str(wheel), "REGISTRY": "site_example",
+                "NO_MKDOCS_2_WARNING": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    install = shell(install_lines()[0], workspace, env)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert (venv / "bin" / "mlcards").is_file()
+    build_line = next(s["run"] for s in load("github-pages.yml")["jobs"]["build"]["steps"]
+                      if "run" in s and "mlcards build" in s["run"])
+    build = shell(build_line, workspace, env)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert (workspace / "site" / "index.html").is_file()
+    assert shutil.which("mlcards", path=env["PATH"]) == str(venv / "bin" / "mlcards")

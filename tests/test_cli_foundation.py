@@ -72,9 +72,11 @@ def test_invalid_registry_exits_1_without_a_traceback(
     assert 'unknown key \'titel\' (did you mean "title"?)' in result.err
 
 
-def test_missing_registry_folder_exits_1(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+def test_missing_registry_folder_is_a_usage_error(tmp_path: Path,
+                                                  run_cli: Callable[..., Any]) -> None:
     result = run_cli("validate", tmp_path / "nowhere")
-    assert result.code == 1
+    assert result.code == 2
+    assert "nowhere: no such file or folder" in result.err
     assert "Traceback" not in result.err
 
 

@@ -1,5 +1,6 @@
-"""`mlcards init DIR`: a registry with one model that validates; never overwrites
-existing files unless --force is given."""
+"""`mlcards init DIR`: a registry with one model that validates (and fails --strict
+until its placeholders are edited); never overwrites existing files unless --force
+is given."""
 
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ def test_init_creates_a_registry_that_validates(
         assert (target / rel).read_bytes() == (SCAFFOLD / rel).read_bytes()
     for name, text in schema_documents().items():
         assert (target / "schemas" / name).read_text(encoding="utf-8") == text
-    registry, problems = collect_problems(target, strict=True)
+    registry, problems = collect_problems(target)
     assert registry is not None, [p.format() for p in problems]
     assert [v.key for v in registry.versions()] == ["example-model/0.1.0"]
     assert registry.versions()[0].evaluation is not None
     assert registry.versions()[0].readiness is not None
     check = run_cli("validate", target)
     assert check.code == 0, check.err
+    assert run_cli("validate", "--strict", target).code == 1  # placeholders left
 
 
 def test_init_refuses_to_overwrite_without_force(

@@ -162,11 +162,15 @@ CARD = "models/example-model/0.1.0/card.yaml"
 
 
 def approved_registry(tmp_path: Path) -> Path:
-    """The scaffold with its version approved: readiness 0.5 < the policy's 1.0."""
+    """The scaffold, its placeholders edited, with its version approved: readiness
+    0.5 < the policy's 1.0."""
     import shutil
+
+    from test_new_user_trips import fill_in
 
     root = tmp_path / "reg"
     shutil.copytree(SCAFFOLD, root)
+    fill_in(root)
     card = root / CARD
     card.write_text(card.read_text().replace("status: draft", "status: approved"))
     return root

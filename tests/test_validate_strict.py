@@ -1,5 +1,6 @@
 """`mlcards validate --strict` rejects template placeholders left in required card
-sections; without --strict they are accepted."""
+sections; without --strict they are accepted. (The scaffold's own placeholders:
+test_new_user_trips.py; here they are filled in first.)"""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_new_user_trips import fill_in
 
 from mlcards.validate.registry import collect_problems
 
 CARD = Path("models/example-model/0.1.0/card.yaml")
-PRIMARY_USES = "  primary_uses: Describe the decisions this model supports.\n"
+PRIMARY_USES = "  primary_uses: Ranks applications for manual review.\n"
+
+
+@pytest.fixture
+def finished(scaffold_registry: Path) -> Path:
+    """The scaffold with its own placeholders edited, as a user would."""
+    fill_in(scaffold_registry)
+    return scaffold_registry
 
 
 def set_primary_uses(root: Path, value: str) -> str:
@@ -32,11 +41,11 @@ def set_primary_uses(root: Path, value: str) -> str:
     "Scores loans. TBD which ones.",
 ])
 def test_strict_rejects_placeholders_in_required_sections(
-        scaffold_registry: Path, placeholder: str) -> None:
-    text = set_primary_uses(scaffold_registry, placeholder)
-    registry, problems = collect_problems(scaffold_registry)
+        finished: Path, placeholder: str) -> None:
+    text = set_primary_uses(finished, placeholder)
+    registry, problems = collect_problems(finished)
     assert registry is not None, [p.format() for p in problems]
-    registry, problems = collect_problems(scaffold_registry, strict=True)
+    registry, problems = collect_problems(finished, strict=True)
     assert registry is None
     assert len(problems) == 1
     p = problems[0]
@@ -49,29 +58,29 @@ def test_strict_rejects_placeholders_in_required_sections(
 
 @pytest.mark.parametrize("text", ["Mastodon TODOs are tracked elsewhere", "Photodocumentation"])
 def test_strict_does_not_flag_words_that_merely_contain_todo(
-        scaffold_registry: Path, text: str) -> None:
-    set_primary_uses(scaffold_registry, text)
-    registry, problems = collect_problems(scaffold_registry, strict=True)
+        finished: Path, text: str) -> None:
+    set_primary_uses(finished, text)
+    registry, problems = collect_problems(finished, strict=True)
     assert registry is not None, [p.format() for p in problems]
 
 
-def test_strict_ignores_sections_the_policy_does_not_require(scaffold_registry: Path) -> None:
-    path = scaffold_registry / CARD
+def test_strict_ignores_sections_the_policy_does_not_require(finished: Path) -> None:
+    path = finished / CARD
     path.write_text(path.read_text(encoding="utf-8") + "factors: {relevant: TODO}\n",
                     encoding="utf-8")
-    registry, problems = collect_problems(scaffold_registry, strict=True)
+    registry, problems = collect_problems(finished, strict=True)
     assert registry is not None, [p.format() for p in problems]
 
 
 def test_strict_checks_all_nine_sections_when_the_policy_names_none(
-        scaffold_registry: Path) -> None:
-    config = scaffold_registry / "mlcards.yaml"
+        finished: Path) -> None:
+    config = finished / "mlcards.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text[: text.index("  required_sections:")], encoding="utf-8")
-    path = scaffold_registry / CARD
+    path = finished / CARD
     path.write_text(path.read_text(encoding="utf-8") + "factors: {relevant: TODO}\n",
                     encoding="utf-8")
-    _, problems = collect_problems(scaffold_registry, strict=True)
+    _, problems = collect_problems(finished, strict=True)
     assert [p.field for p in problems] == ["factors.relevant"]
 
 
@@ -81,10 +90,10 @@ def test_site_example_passes_strict() -> None:
     assert registry is not None, [p.format() for p in problems]
 
 
-def test_cli_strict_exit_codes(scaffold_registry: Path, run_cli: Callable[..., Any]) -> None:
-    set_primary_uses(scaffold_registry, "[More Information Needed]")
-    lenient = run_cli("validate", scaffold_registry)
-    strict = run_cli("validate", "--strict", scaffold_registry)
+def test_cli_strict_exit_codes(finished: Path, run_cli: Callable[..., Any]) -> None:
+    set_primary_uses(finished, "[More Information Needed]")
+    lenient = run_cli("validate", finished)
+    strict = run_cli("validate", "--strict", finished)
     assert lenient.code == 0
     assert strict.code == 1
     assert "placeholder text '[More Information Needed]'" in strict.err

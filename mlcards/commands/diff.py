@@ -142,8 +142,10 @@ def _regressions(d: VersionDiff) -> list[str]:
 def _metrics(d: VersionDiff) -> list[str]:
     if not d.metrics:
         return []
-    order = {"regressed": 0, "improved": 1, "added": 2, "removed": 3, "unchanged": 4}
-    rows = [[clean(m.metric) + (" ↑" if m.higher_is_better else " ↓"), clean(m.slice_label),
+    order = {"regressed": 0, "improved": 1, "changed": 2, "added": 3, "removed": 4,
+             "unchanged": 5}
+    arrow = {True: " ↑", False: " ↓", None: " ↕"}  # ↕: neither direction is better
+    rows = [[clean(m.metric) + arrow[m.higher_is_better], clean(m.slice_label),
              num(m.old), num(m.new), num(m.delta, signed=True), m.change,
              {True: "yes", False: "no", None: "—"}[m.outside_ci]]
             for m in sorted(d.metrics, key=lambda m: order[m.change])]

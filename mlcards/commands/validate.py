@@ -10,6 +10,9 @@ from mlcards.commands import Subparsers, add_command
 from mlcards.errors import Problem, display_path, format_problems
 from mlcards.validate.registry import CONFIG_FILE, collect_problems
 
+EXIT_USAGE = 2
+"""As mlcards.cli's (which this layer does not import): the command line was wrong."""
+
 
 def register(sub: Subparsers) -> None:
     p = add_command(sub, "validate", "Check every file of a registry against the schemas.",
@@ -20,8 +23,9 @@ def register(sub: Subparsers) -> None:
                    help="registry folder (holds mlcards.yaml), or files inside registries: "
                         "each registry holding one is validated once (for pre-commit hooks)")
     p.add_argument("--strict", action="store_true",
-                   help="also reject placeholder text (TODO, 'More information needed') "
-                        "in required sections")
+                   help="also reject placeholder text: TODO, 'More information needed' "
+                        "in required sections, `mlcards init`'s own ('Your Name', ...) "
+                        "anywhere")
     from mlcards.incremental.cache import add_arguments
 
     add_arguments(p)
@@ -53,6 +57,11 @@ def roots_of(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    missing = [path for path in args.registry if not path.exists()]
+    if missing:  # a mistyped argument is a usage error (2), not an invalid registry (1)
+        for path in missing:
+            print(f"error: {path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
     roots, outside = roots_of(args.registry)
     if outside:
         print(format_problems(outside), file=sys.stderr)

@@ -6,7 +6,9 @@ results written in evaluation.yaml (`given_measurements`); `mlcards.compute.revi
 supplies one backed by `mlcards.compute.evaluation`, which also computes results from
 predictions. Metric changes are direction-aware (higher_is_better from the
 metric definition, else the built-in metric): a positive `gain` is an
-improvement whatever the direction. A regression is "beyond tolerance" when
+improvement whatever the direction. A direction-neutral metric (higher_is_better
+null, e.g. selection_rate) has no gain: it "changed", never regressed or improved
+(its disparity across groups is still compared). A regression is "beyond tolerance" when
 its loss exceeds `policy.regression_tolerance` (absolute, in metric units); a
 disparity "grew" when a metric's largest gap to overall widened by more than it.
 A change is "outside the CI" when the new value lies outside the old
@@ -29,18 +31,21 @@ from mlcards.validate.registry import ModelVersion, Registry
 
 EPS = 1e-9
 SliceKey = tuple[tuple[str, str], ...]
-Change = Literal["added", "removed", "improved", "regressed", "unchanged"]
+Change = Literal["added", "removed", "improved", "regressed", "changed", "unchanged"]
+"""`changed`: a direction-neutral metric moved."""
 
 __all__ = ["FieldChange", "Measurements", "MetricChange", "ReadinessDiff", "Regression",
            "VersionDiff", "diff_versions", "given_measurements", "unified_diff"]
 
 
-def _change(gain: float | None, old: object, new: object) -> Change:
+def _change(gain: float | None, old: object, new: object,
+            delta: float | None = None) -> Change:
     if old is None:
         return "added"
     if new is None:
         return "removed"
-    assert gain is not None
+    if gain is None:  # no better direction
+        return "changed" if delta is not None and abs(delta) > EPS else "unchanged"
     if gain < -EPS:
         return "regressed"
     return "improved" if gain > EPS else "unchanged"
@@ -59,7 +64,8 @@ class MetricChange:
     new: float | None
     old_ci: tuple[float, float] | None
     new_ci: tuple[float, float] | None
-    higher_is_better: bool
+    higher_is_better: bool | None
+    """None: neither direction is better."""
     headline: bool
     tolerance: float
 
@@ -73,13 +79,15 @@ class MetricChange:
 
     @property
     def gain(self) -> float | None:
-        """Delta signed so that positive is better."""
+        """Delta signed so that positive is better (None for a direction-neutral metric)."""
         d = self.delta
-        return None if d is None else (d if self.higher_is_better else -d)
+        if d is None or self.higher_is_better is None:
+            return None
+        return d if self.higher_is_better else -d
 
     @property
     def change(self) -> Change:
-        return _change(self.gain, self.old, self.new)
+        return _change(self.gain, self.old, self.new, self.delta)
 
     @property
     def outside_ci(self) -> bool | None:
@@ -112,7 +120,7 @@ class Measurements:
     largest gap to overall per (metric, grouping) (Fairlearn's difference_to_overall)."""
 
     results: tuple[Result, ...]
-    higher_is_better: dict[str, bool]
+    higher_is_better: dict[str, bool | None]
     headline: frozenset[str]
     disparity: dict[tuple[str, str], float]
 

@@ -48,7 +48,8 @@ class MetricInfo:
     name: str
     label: str
     description: str | None
-    higher_is_better: bool
+    higher_is_better: bool | None
+    """None: neither direction is better."""
     threshold: float | None = None
     headline: bool = False
 

@@ -36,12 +36,13 @@ class MetricSpec:
     name: str
     label: str
     description: str
-    higher_is_better: bool
+    higher_is_better: bool | None
+    """None: neither direction is better (changes are shown, never judged)."""
     task: Task
     kind: Literal["counts", "auc", "regression"]
 
 
-def _spec(name: str, label: str, description: str, higher: bool, task: Task,
+def _spec(name: str, label: str, description: str, higher: bool | None, task: Task,
           kind: Literal["counts", "auc", "regression"]) -> MetricSpec:
     return MetricSpec(name, label, description, higher, task, kind)
 
@@ -59,7 +60,7 @@ METRICS: dict[str, MetricSpec] = {s.name: s for s in (
           "Share of positives wrongly predicted negative.", False, _B, "counts"),
     _spec("selection_rate", "Selection rate",
           "Share of rows predicted positive (neither direction is better in general).",
-          True, _B, "counts"),
+          None, _B, "counts"),
     _spec("f1", "F1 score", "Harmonic mean of precision and recall.", True, _B, "counts"),
     _spec("roc_auc", "ROC AUC", "Chance that a random positive scores above a random "
           "negative (ties count half); needs a score column.", True, _B, "auc"),

@@ -96,7 +96,8 @@ def _changes(ctx: BuildContext, mv: ModelVersion) -> str:
     if d is None:
         return ""
     regressions = sorted(d.regressions, key=lambda r: not r.gated)
-    order = {"regressed": 0, "improved": 1, "added": 2, "removed": 3, "unchanged": 4}
+    order = {"regressed": 0, "improved": 1, "changed": 2, "added": 3, "removed": 4,
+             "unchanged": 5}
     metrics = sorted(d.metrics, key=lambda m: order[m.change])
     anchors = [f"diff-{i}" if f.diff else None for i, f in enumerate(d.fields, 1)]
     return ctx.env.get_template("partials/changes.md.j2").render(

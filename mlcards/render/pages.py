@@ -320,7 +320,8 @@ class ResultRow:
 
     @property
     def meets_threshold(self) -> bool | None:
-        if self.metric is None or self.metric.threshold is None:
+        if self.metric is None or self.metric.threshold is None \
+                or self.metric.higher_is_better is None:
             return None
         value, limit = self.result.value, self.metric.threshold
         return value >= limit if self.metric.higher_is_better else value <= limit

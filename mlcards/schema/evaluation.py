@@ -23,10 +23,21 @@ class MetricDefinition(StrictModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: Markdown | None = None
-    higher_is_better: bool = True
+    higher_is_better: bool | None = Field(
+        default=True,
+        description="Which direction is better; null when neither is (e.g. selection_rate): "
+                    "its changes are shown but never counted as regressions or "
+                    "improvements, and it takes no threshold.")
     threshold: float | None = Field(
         default=None, description="Minimum acceptable value (maximum if lower is better).")
     headline: bool = Field(default=False, description="Shown in tables and version lists.")
+
+    @model_validator(mode="after")
+    def _threshold_has_a_direction(self) -> MetricDefinition:
+        if self.higher_is_better is None and self.threshold is not None:
+            raise ValueError("a threshold needs a direction: set higher_is_better to true "
+                             "or false, or remove the threshold")
+        return self
 
 
 class Result(StrictModel):

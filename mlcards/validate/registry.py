@@ -29,6 +29,7 @@ from mlcards.schema import Card, Evaluation, Readiness, RegistryConfig
 from mlcards.schema.card import CARD_SECTIONS
 from mlcards.schema.evaluation import Predictions, Result
 from mlcards.validate.documents import SourceFile, read_document, read_source, validate_document
+from mlcards.validate.placeholders import PLACEHOLDERS, placeholder_message
 from mlcards.validate.rubric import Rubric, builtin_rubric
 
 CONFIG_FILE = "mlcards.yaml"
@@ -40,8 +41,6 @@ VERSION_FILES: dict[str, type[BaseModel]] = {
 }
 VALIDATED_FILES: dict[str, type[BaseModel]] = {CONFIG_FILE: RegistryConfig, **VERSION_FILES}
 """File name -> the model a registry load validates it with (load_document)."""
-PLACEHOLDERS = re.compile(
-    r"\[?more information needed\]?|\bTODO\b|\bTBD\b|lorem ipsum", re.IGNORECASE)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -276,6 +275,12 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
         files[fname.removesuffix(".yaml")] = src
     card = parsed.get("card.yaml")
     if not isinstance(card, Card):
+        if "card" in files:  # reported with the card's schema errors, not after them
+            details = files["card"].doc.data
+            details = details.get("model_details") if isinstance(details, dict) else None
+            given = details if isinstance(details, dict) else {}
+            _check_folder_names(files["card"], vdir, given.get("id"), given.get("version"),
+                                problems)
         return None
     evaluation = parsed.get("evaluation.yaml")
     readiness = parsed.get("readiness.yaml")
@@ -292,17 +297,8 @@ def _load_version(vdir: Path, root: Path, config: RegistryConfig | None,
 
 def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
                    rubrics: dict[str, Rubric], problems: list[Problem], strict: bool) -> None:
-    card_doc = mv.files["card"]
     details = mv.card.model_details
-    if details.id != mv.model_id:
-        problems.append(card_doc.problem(("model_details", "id"),
-                                         f"model id {details.id!r} does not match its folder "
-                                         f"name {mv.model_id!r}"))
-    if details.version != mv.version:
-        problems.append(card_doc.problem(("model_details", "version"),
-                                         f"version {details.version!r} does not match its "
-                                         f"folder name {mv.version!r} (quote versions like "
-                                         "'1.10' so YAML keeps them as text)"))
+    _check_folder_names(mv.files["card"], mv.folder, details.id, details.version, problems)
     if config is not None:
         _check_custom(mv, root, config, problems)
         if strict:
@@ -311,6 +307,25 @@ def _check_version(mv: ModelVersion, root: Path, config: RegistryConfig | None,
         _check_evaluation(mv, root, problems)
     if mv.readiness is not None:
         _check_readiness(mv, root, rubrics, problems)
+
+
+def _check_folder_names(card: SourceFile, vdir: Path, given_id: object,
+                        given_version: object, problems: list[Problem]) -> None:
+    """model_details.id and .version must equal the folder names. Given as written
+    when the card has schema errors too (so they are all reported in one run); a
+    value that is no text, or already has a problem of its own, is left to those."""
+    checks = (("id", given_id, vdir.parent.name, "model id {!r} does not match its folder "
+               "name {!r}"),
+              ("version", given_version, vdir.name, "version {!r} does not match its folder "
+               "name {!r} (quote versions like '1.10' so YAML keeps them as text)"))
+    for key, given, folder, message in checks:
+        text = str(given) if isinstance(given, str | int | float) \
+            and not isinstance(given, bool) else None
+        if text is None or text == folder:
+            continue
+        problem = card.problem(("model_details", key), message.format(text, folder))
+        if not any((p.file, p.field) == (problem.file, problem.field) for p in problems):
+            problems.append(problem)
 
 
 def _check_evaluation(mv: ModelVersion, root: Path, problems: list[Problem]) -> None:
@@ -382,15 +397,19 @@ def _custom_schema(root: Path, config: RegistryConfig) -> Any | None:
 
 def _check_placeholders(mv: ModelVersion, config: RegistryConfig,
                         problems: list[Problem]) -> None:
-    doc = mv.files["card"].doc
-    sections = config.policy.required_sections or list(CARD_SECTIONS)
-    data = doc.data if isinstance(doc.data, dict) else {}
-    for section in sections:
-        for loc, text in _strings(data.get(section), (section,)):
-            match = PLACEHOLDERS.search(text)
-            if match:
-                problems.append(doc.problem(loc, f"placeholder text {match.group(0)!r} left "
-                                            "in a required section (--strict)"))
+    """Placeholder text (--strict): the scaffold's phrases anywhere in the card and the
+    readiness file, generic markers (TODO, ...) in the sections the policy requires."""
+    required = set(config.policy.required_sections or CARD_SECTIONS)
+    for name in ("card", "readiness"):
+        src = mv.files.get(name)
+        data = src.doc.data if src is not None else None
+        if src is None or not isinstance(data, dict):
+            continue
+        for loc, text in _strings(data, ()):
+            message = placeholder_message(
+                text, required=name == "card" and loc[0] in required)
+            if message is not None:
+                problems.append(src.doc.problem(loc, message))
 
 
 def _strings(value: Any, loc: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
@@ -469,5 +488,5 @@ def collect_problems(root: Path, *, strict: bool = False) -> tuple[Registry | No
     return reg, reg.warnings
 
 
-__all__ = ["ModelEntry", "ModelVersion", "Registry", "SourceFile", "collect_problems",
-           "confined_path", "format_loc", "load_registry"]
+__all__ = ["PLACEHOLDERS", "ModelEntry", "ModelVersion", "Registry", "SourceFile",
+           "collect_problems", "confined_path", "format_loc", "load_registry"]

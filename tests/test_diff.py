@@ -131,10 +131,12 @@ def test_fields_1_1_to_1_2(registry: Registry) -> None:
 def test_metrics_1_1_to_1_2(registry: Registry) -> None:
     d = diff(registry, "1.1.0", "1.2.0")
     auc = metric(d, "auc")
-    assert (auc.change, auc.beyond_tolerance, auc.outside_ci) == ("regressed", True, False)
+    assert (auc.change, auc.beyond_tolerance, auc.outside_ci) == ("regressed", True, True)
+    assert auc.is_regression
     assert auc.delta == pytest.approx(-0.02)
     north = metric(d, "auc", region="north")  # -0.01 equals the tolerance: not beyond
     assert (north.change, north.beyond_tolerance) == ("regressed", False)
+    assert not north.is_regression
     fpr = metric(d, "fpr")
     assert (fpr.change, fpr.outside_ci) == ("improved", True)  # 0.10 below [0.11, 0.15]
     acc = metric(d, "accuracy")

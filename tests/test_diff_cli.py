@@ -25,7 +25,7 @@ def test_default_is_the_two_newest_versions(capsys: pytest.CaptureFixture[str]) 
     lines = out.splitlines()
     assert lines[0] == "# churn-predictor: 1.1.0 → 1.2.0"
     # regressions come first, gated ones on top
-    assert lines.index("## Regressions (8)") < lines.index("## Metrics")
+    assert lines.index("## Regressions (7)") < lines.index("## Metrics")
     regs = [line for line in lines if line.startswith("- ")]
     assert regs[0] == "- metric: auc (overall): 0.84 → 0.82 (-0.02) [gate]"
     assert regs[1] == "- readiness: final readiness score: 1.5 → 1 (-0.5) [gate]"

@@ -136,10 +136,10 @@ def test_changes_slot_regressions_first(registry: Registry) -> None:
     text = history_fragment(ctx, version(registry, "churn-predictor", "1.2.0"))["changes"]
     assert text.startswith("## Changes since 1.1.0 { #changes }\n")
     assert "[version 1.1.0](../1.1.0/index.md)" in text
-    regressions = text.index('!!! danger "8 regressions, 2 beyond policy"')
+    regressions = text.index('!!! danger "7 regressions, 2 counted by the gate"')
     assert regressions < text.index("### Metrics") < text.index("### Card fields")
     items = [line for line in text.splitlines() if line.startswith("    - ")]
-    assert items[0] == "    - auc &#40;overall&#41;: 0.84 → 0.82 (-0.02) — **beyond policy**"
+    assert items[0] == "    - auc &#40;overall&#41;: 0.84 → 0.82 (-0.02) — **counted by the gate**"
     assert items[1].startswith("    - final readiness score: 1.5 → 1 (-0.5)")
     assert '<details class="mlcards-diff" id="diff-2">' in text
     assert '<span class="mlcards-diff-add">+Gradient-boosted trees replace the logistic ' \

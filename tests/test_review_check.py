@@ -189,3 +189,36 @@ def test_check_on_site_example_reports_its_overdue_reviews_by_default(
     assert "credit-default/1.1.0: card review was due on 2026-11-18" in result.out
     hidden = run_cli("check", example_registry, "--as-of", "inputs")
     assert "card review was due on 2026-11-18" not in hidden.out
+
+
+def _counted_on_page(run_cli: Callable[..., CliResult], registry: Path, out: Path) -> int:
+    assert run_cli("build", registry, "-o", out, "--docs-only").code == 0
+    page = (out / "docs" / "models" / "credit-default" / "1.1.0" / "index.md").read_text()
+    return sum("**counted by the gate**" in line for line in page.splitlines())
+
+
+def _gate_regressions(result: CliResult) -> list[str]:
+    return [line for line in result.out.splitlines()
+            if "credit-default/1.1.0" in line and "[regression." in line
+            and (": error: " in line or ": warning: " in line)]
+
+
+@pytest.mark.parametrize("groups", [False, True], ids=["overall", "per-group"])
+def test_page_counts_the_regressions_the_gate_counts(
+        run_cli: Callable[..., CliResult], example_registry: Path, tmp_path: Path,
+        groups: bool) -> None:
+    """One rule for the card page and `check`: beyond the tolerance and outside the
+    interval; per group only where policy.gate_group_regressions asks."""
+    if groups:
+        edit(example_registry / "mlcards.yaml", "regression_tolerance: 0.005",
+             "regression_tolerance: 0.005\n  gate_group_regressions: true")
+    counted = _counted_on_page(run_cli, example_registry, tmp_path / "site")
+    result = run_cli("check", example_registry, "--as-of", "inputs")
+    assert counted == len(_gate_regressions(result))
+    if groups:
+        assert counted >= 4 and result.code == 1
+        assert "recall (age_band=41-60, sex=male)" not in result.out  # inside its interval
+        assert "accuracy (age_band=41-60, sex=male) regressed 0.8636 → 0.8325" in result.out
+    else:
+        assert counted == 0 and result.code == 0
+        assert "[regression.group]" in result.out  # reported as info, not counted

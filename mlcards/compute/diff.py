@@ -104,6 +104,12 @@ class MetricChange:
         gain = self.gain
         return gain is not None and -gain > self.tolerance + EPS
 
+    @property
+    def is_regression(self) -> bool:
+        """Worse by more than the tolerance and, where an interval is known, outside it:
+        the one rule the card page and `mlcards check` share."""
+        return self.change == "regressed" and self.beyond_tolerance and self.outside_ci is not False
+
 
 def _slice_key(result: Result) -> SliceKey:
     return tuple(sorted((k, str(v)) for k, v in result.slice.items()))
@@ -287,6 +293,7 @@ class Regression:
     delta: float | None
     gated: bool = False
     metric: str = ""
+    slice: SliceKey = ()
 
 
 @dataclass(frozen=True)
@@ -306,19 +313,23 @@ class VersionDiff:
     metrics: tuple[MetricChange, ...]
     readiness: ReadinessDiff | None
     disparity: tuple[DisparityChange, ...] = field(default=())
+    gate_groups: bool = False
+    """policy.gate_group_regressions: per-group regressions count for the gate too."""
 
     @property
     def regressions(self) -> list[Regression]:
-        """Everything that got worse; `gated` marks what policy can fail on:
-        an overall metric beyond tolerance, or a lower final readiness score."""
+        """Everything that got worse; `gated` marks what `mlcards check` counts: an
+        overall metric regression (per group too with policy.gate_group_regressions),
+        or a lower final readiness score. A metric change within the tolerance or
+        inside the confidence interval is not a regression (MetricChange.is_regression)."""
         out: list[Regression] = []
         for m in self.metrics:
-            if m.change == "regressed":
+            if m.is_regression:
                 kind: Literal["metric", "slice"] = "slice" if m.slice else "metric"
                 subject = f"{m.metric} ({m.slice_label})"
                 out.append(Regression(kind, subject, m.old, m.new, m.delta,
-                                      gated=not m.slice and m.beyond_tolerance,
-                                      metric=m.metric))
+                                      gated=not m.slice or self.gate_groups,
+                                      metric=m.metric, slice=m.slice))
         r = self.readiness
         if r is not None:
             if r.dropped:
@@ -359,7 +370,8 @@ def diff_versions(registry: Registry, old: ModelVersion, new: ModelVersion, *,
         tuple(card_field_changes(old.card, new.card, old.version, new.version)),
         tuple(metric_changes(before, after, tolerance)),
         readiness_diff(score_of(old), score_of(new)),
-        tuple(disparity_changes(before, after, tolerance)))
+        tuple(disparity_changes(before, after, tolerance)),
+        registry.config.policy.gate_group_regressions)
 
 
 

@@ -54,12 +54,14 @@ def _diffs(cc: CheckContext) -> Iterator[tuple[ModelVersion, VersionDiff]]:
                                         scores=cc.score)
 
 
-def _metric_loc(mv: ModelVersion, metric: str) -> tuple[str, tuple[str | int, ...]]:
-    """Where the version's overall result of `metric` is written."""
+def _metric_loc(mv: ModelVersion, metric: str, slice_: tuple[tuple[str, str], ...] = (),
+                ) -> tuple[str, tuple[str | int, ...]]:
+    """Where the version's result of `metric` on `slice_` (overall: empty) is written."""
     ev = mv.evaluation
     if ev is not None:
         for i, r in enumerate(ev.results):
-            if r.metric == metric and not r.slice:
+            if r.metric == metric and tuple(sorted((k, str(v)) for k, v in
+                                                   r.slice.items())) == tuple(slice_):
                 return "evaluation", ("results", i, "value")
         if ev.predictions is not None:
             return "evaluation", ("predictions", "path")
@@ -84,7 +86,8 @@ def _message(r: Regression, d: VersionDiff) -> str:
         return (f"readiness score dropped {_g(r.old)} → {_g(r.new)} {since}"
                 + (f" ({moved})" if moved else ""))
     return (f"{r.subject} regressed {_g(r.old)} → {_g(r.new)} ({r.delta or 0:+.4g}) {since}, "
-            f"beyond the regression tolerance {d.tolerance:g}")
+            f"beyond the regression tolerance {d.tolerance:g} and outside the confidence "
+            "interval")
 
 
 def _g(x: float | str | None) -> str:
@@ -96,16 +99,23 @@ def regressions(cc: CheckContext) -> Iterator[Finding]:
     """Overall metrics and the readiness score must not get worse between versions."""
     fails = cc.registry.config.policy.fail_on_regression
     for mv, d in _diffs(cc):
-        for r in d.gated_regressions:
+        for r in d.regressions:
+            if r.kind in ("slice",) and not r.gated:  # reported, not counted
+                yield cc.finding(mv, *_metric_loc(mv, r.metric, r.slice), "regression.group",
+                                 _message(r, d) + "; not gated (policy.gate_group_regressions "
+                                 "is off)", "info")
+                continue
+            if not r.gated:
+                continue
             severity = _severity(cc, mv, fails)
             note = _suffix(cc, mv) or ("" if fails else "; fail_on_regression is off")
             if r.kind == "readiness":
                 yield cc.finding(mv, "readiness", _readiness_loc(mv, d), "regression.readiness",
                                  _message(r, d) + note, severity)
             else:
-                kind, loc = _metric_loc(mv, r.metric)
-                yield cc.finding(mv, kind, loc, "regression.metric", _message(r, d) + note,
-                                 severity)
+                kind, loc = _metric_loc(mv, r.metric, r.slice)
+                rule_id = "regression.group" if r.slice else "regression.metric"
+                yield cc.finding(mv, kind, loc, rule_id, _message(r, d) + note, severity)
 
 
 def _flag_severity(cc: CheckContext, mv: ModelVersion, flag: Flag) -> Severity:

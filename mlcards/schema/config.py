@@ -24,7 +24,13 @@ class Policy(StrictModel):
     required_sections: list[str] = Field(
         default_factory=list, description="Card sections that must be present.")
     fail_on_regression: bool = True
-    regression_tolerance: float = Field(default=0.0, ge=0)
+    regression_tolerance: float = Field(
+        default=0.0, ge=0,
+        description="A metric regresses only when it loses more than this (in metric units) "
+                    "and lands outside the previous version's confidence interval.")
+    gate_group_regressions: bool = Field(
+        default=False,
+        description="Also fail on per-group (slice) regressions, not only overall ones.")
     stale: Literal["warn", "fail"] = "warn"
 
 

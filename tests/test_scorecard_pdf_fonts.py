@@ -149,3 +149,19 @@ def test_section_chart_svg_has_no_axes_or_legend(alpha: Scorecard) -> None:
     svg = plots.section_chart_svg(alpha, 1.0).decode()
     assert 'id="axes_1"' not in svg and 'id="legend_1"' not in svg
     assert "Tests for Features and Data" in svg and "policy minimum = 1" in svg
+
+
+def test_pdf_metadata_names_the_model_version_and_rubric(tmp_path: Path,
+                                                         alpha: Scorecard) -> None:
+    """A reader's title bar and a document index show which scorecard this is."""
+    if shutil.which("pdfinfo") is None:
+        pytest.fail("pdfinfo (poppler-utils) is needed to read the PDF's metadata")
+    path = tmp_path / "scorecard.pdf"
+    path.write_bytes(plots.scorecard_pdf(alpha, 1.0))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    title = re.search(r"^Title:\s+(.*)$", info, re.M)
+    assert title is not None
+    assert title.group(1) == f"ML readiness scorecard: {alpha.model.name} 1.1.0"
+    assert re.search(r"^Subject:\s+.*alpha 1\.1\.0 \(approved\)$", info, re.M)
+    assert re.search(r"^Keywords:\s+mlcards; alpha; 1\.1\.0; ", info, re.M)

@@ -535,6 +535,15 @@ def scorecard_figures(card: Scorecard, min_score: float | None = None) -> list[F
     return [first.fig, second.fig]
 
 
+def pdf_metadata(card: Scorecard) -> dict[str, str]:
+    """The document's title, subject and keywords: which model, version and rubric (what
+    a PDF reader's window and a file index show)."""
+    return {"Title": f"ML readiness scorecard: {card.model.name} {card.model.version}",
+            "Subject": f"{card.rubric.title} of {card.model.id} {card.model.version} "
+                       f"({card.model.status})",
+            "Keywords": f"mlcards; {card.model.id}; {card.model.version}; {card.rubric.id}"}
+
+
 def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     """scorecard.pdf bytes: two A4 pages, no dates, same input -> same bytes."""
     figures = scorecard_figures(card, min_score)
@@ -544,7 +553,7 @@ def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     # costs ~0.3 s more per document); the text stays extractable either way.
     with matplotlib.rc_context({"pdf.use14corefonts": core, "pdf.fonttype": 3}), \
             quiet_glyphs(), \
-            _PdfPages(buf, metadata={**PDF_METADATA, "Title": "ML readiness scorecard"}) as pdf:
+            _PdfPages(buf, metadata={**PDF_METADATA, **pdf_metadata(card)}) as pdf:
         for fig in figures:
             pdf.savefig(fig)
     return buf.getvalue()

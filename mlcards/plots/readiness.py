@@ -1,9 +1,10 @@
 """Readiness figures: the section-score chart (SVG) and the printable PDF scorecard.
 
 Text from the registry is drawn literally (`parse_math=False`, or straight through
-the renderer), so a `$` in a note is a dollar sign, not mathtext. The PDF is two A4
-pages (summary; every test and the provenance), written without dates so the same
-scorecard gives the same bytes.
+the renderer), so a `$` in a note is a dollar sign, not mathtext. The PDF has a
+summary page, a page with every test and the provenance, then the tests' details
+and evidence in full (URLs wrapped, never cut, as links) on as many pages as they
+need; it is written without dates so the same scorecard gives the same bytes.
 
 Both are drawn for every assessed version of a registry, so they are kept cheap:
 
@@ -32,7 +33,7 @@ from typing import Any, Literal, Protocol
 import matplotlib
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_pdf import Name, PdfFile, PdfPages
+from matplotlib.backends.backend_pdf import Name, PdfFile, PdfPages, _get_link_annotation
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
@@ -95,6 +96,7 @@ class _Row:
     color: str
     ha: Ha
     after: bool
+    url: str | None = None
 
 
 class TextRows(Artist):
@@ -118,9 +120,10 @@ class TextRows(Artist):
         return [row.text for row in self.rows]
 
     def add(self, x: float, y: float, text: str, size: float, *, bold: bool = False,
-            color: str = INK, ha: Ha = "left", after: bool = False) -> None:
+            color: str = INK, ha: Ha = "left", after: bool = False,
+            url: str | None = None) -> None:
         if text:
-            self.rows.append(_Row(x, y, text, size, bold, color, ha, after))
+            self.rows.append(_Row(x, y, text, size, bold, color, ha, after, url))
 
     def draw(self, renderer: RendererBase) -> None:
         fig = self.get_figure()
@@ -138,14 +141,30 @@ class TextRows(Artist):
             x = (end if row.after else 0.0) + row.x * dpi
             following = i + 1 < len(self.rows) and self.rows[i + 1].after
             width = 0.0
-            if row.ha != "left" or following:
+            if row.ha != "left" or following or row.url:
                 width = renderer.get_text_width_height_descent(row.text, prop, ismath=False)[0]
             x -= {"left": 0.0, "center": width / 2, "right": width}[row.ha]
             end = x + width
             gc.set_foreground(row.color)
             renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
+            if row.url:
+                _link(renderer, row.url, x, row.y * dpi, width, row.size * dpi / 72)
         gc.restore()
         self.stale = False
+
+
+def _link(renderer: RendererBase, url: str, x: float, y: float, width: float,
+          height: float) -> None:
+    """A clickable link over a drawn row, in a PDF (what matplotlib's PDF renderer does
+    for a Text with a url, which it skips for the core fonts)."""
+    file = getattr(renderer, "file", None)
+    if not isinstance(file, PdfFile):
+        return
+    gc = renderer.new_gc()
+    gc.set_url(url)
+    file._annotations[-1][1].append(_get_link_annotation(  # type: ignore[no-untyped-call]
+        gc, x, y - 0.2 * height, width, height, 0.0))
+    gc.restore()
 
 
 def _font(size: float, bold: bool, core: bool) -> FontProperties:
@@ -281,18 +300,19 @@ def section_chart_svg(card: Scorecard, min_score: float | None = None) -> bytes:
 class Page:
     """An A4 figure with a text cursor measured in inches from the top."""
 
-    def __init__(self, number: int, total: int, card: Scorecard) -> None:
+    def __init__(self) -> None:
         self.fig = new_figure(*A4)
         self.rows = TextRows()
         self.fig.add_artist(self.rows)
         self.y = MARGIN
-        self._footer(number, total, card)
 
     def text(self, x: float, s: str, size: float = 8.5, *, y: float | None = None,
-             bold: bool = False, color: str = INK, ha: Ha = "left") -> None:
-        """One line whose top is at the cursor (or at `y`)."""
+             bold: bool = False, color: str = INK, ha: Ha = "left",
+             url: str | None = None) -> None:
+        """One line whose top is at the cursor (or at `y`); `url` makes it a link."""
         top = A4[1] - (self.y if y is None else y)
-        self.rows.add(x, baseline(top, size, "top"), s, size, bold=bold, color=color, ha=ha)
+        self.rows.add(x, baseline(top, size, "top"), s, size, bold=bold, color=color, ha=ha,
+                      url=url)
 
     def put(self, x: float, y: float, s: str, size: float, *, ha: Ha = "left",
             va: Va = "baseline", color: str = INK, bold: bool = False) -> None:
@@ -316,7 +336,7 @@ class Page:
         self.rule(LIGHT, 0.8)
         self.y += 0.08
 
-    def _footer(self, number: int, total: int, card: Scorecard) -> None:
+    def footer(self, number: int, total: int, card: Scorecard) -> None:
         y = A4[1] - 0.45
         self.text(MARGIN, f"scorecard.json SHA-256 {card.sha256}", 6.5, y=y, color=GREY)
         self.text(A4[0] - MARGIN, f"page {number} of {total}", 6.5, y=y, color=GREY, ha="right")
@@ -456,32 +476,14 @@ def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float
     page.y += pitch * len(tests)
 
 
-def _evidence(page: Page, card: Scorecard, bottom: float) -> None:
-    """Evidence of each test: kind, title, where, SHA-256 of registry files."""
-    items = [(t.id, e) for t in card.tests for e in t.evidence]
-    if not items:
-        return
-    room = int((bottom - page.y - 0.5) / 0.16)
-    if room < 3:
+def _evidence(page: Page, card: Scorecard) -> None:
+    """Where the evidence is: in full, with links and SHA-256, from page 3 on."""
+    items = sum(len(t.evidence) for t in card.tests)
+    if items:
         page.y += 0.1
-        page.text(MARGIN, f"Evidence: {len(items)} item(s), listed with their SHA-256 in "
-                  "scorecard.json and on the scorecard page.", 7.5, color=GREY)
+        page.text(MARGIN, f"Evidence: {items} item(s), each in full with its link and SHA-256 "
+                  "under “Test details and evidence” (from page 3).", 7.5, color=GREY)
         page.y += 0.2
-        return
-    page.heading("Evidence")
-    shown = items if len(items) <= room else items[: room - 1]
-    page.column(MARGIN, [test_id for test_id, _ in shown], 7, 0.16, bold=True)
-    page.column(MARGIN + 0.75, [_clip(f"{e.kind}: {e.title}" if e.title else e.kind, 40)
-                                for _, e in shown], 7, 0.16)
-    page.column(MARGIN + 3.4, [_clip(e.url or e.path, 50) for _, e in shown], 6.5, 0.16,
-                color=GREY)
-    page.column(A4[0] - MARGIN, [f"sha256 {e.sha256[:12]}…" if e.sha256 else ""
-                                 for _, e in shown], 6.5, 0.16, color=GREY, ha="right")
-    page.y += 0.16 * len(shown)
-    if len(shown) < len(items):
-        page.text(MARGIN, f"… and {len(items) - len(shown)} more in scorecard.json", 7,
-                  color=GREY)
-        page.y += 0.16
 
 
 def _provenance_height(card: Scorecard) -> float:
@@ -512,27 +514,85 @@ def _provenance(page: Page, card: Scorecard) -> None:
               "mlcards verify scorecard.json REGISTRY", 7.5, color=GREY)
 
 
+# --------------------------------------------------------------------------- page 3 on
+
+DETAIL_WIDTH = 112
+"""Characters per line of the details pages (6.5-7.5 pt across the text width)."""
+DETAIL_BOTTOM = A4[1] - 0.8
+
+
+def _details(card: Scorecard) -> list[Page]:
+    """Every test's full title, status, owner, schedule, note and evidence (URLs and
+    paths in full, as links), flowing over as many pages as they need."""
+    pages = [Page()]
+    pages[0].heading("Test details and evidence")
+
+    def line(text: str, size: float = 7, *, x: float = MARGIN, bold: bool = False,
+             color: str = INK, url: str | None = None, pitch: float = 0.15) -> None:
+        page = pages[-1]
+        if page.y + pitch > DETAIL_BOTTOM:
+            pages.append(Page())
+            page = pages[-1]
+        page.text(x, text, size, bold=bold, color=color, url=url)
+        page.y += pitch
+
+    indent = MARGIN + 0.55
+    for t in card.tests:
+        if not (t.note or t.evidence or t.schedule or len(t.title) > 50):
+            continue
+        for i, part in enumerate(textwrap.wrap(f"{t.id}  {t.title}", DETAIL_WIDTH - 10)):
+            line(part, 7.5, bold=i == 0, pitch=0.16)
+        facts = [STATUS_TEXT[t.status], f"{points_text(t.points)} point(s)",
+                 f"owner {t.owner}" if t.owner else "",
+                 f"last run {t.last_run.isoformat()}" if t.last_run else "",
+                 f"schedule: {t.schedule}" if t.schedule else ""]
+        for part in textwrap.wrap(" · ".join(f for f in facts if f), DETAIL_WIDTH):
+            line(part, x=indent, color=GREY)
+        if t.not_applicable:
+            for part in textwrap.wrap(f"Not applicable: {t.not_applicable}", DETAIL_WIDTH):
+                line(part, x=indent)
+        if t.note:
+            for part in textwrap.wrap(f"Note: {t.note}", DETAIL_WIDTH):
+                line(part, x=indent)
+        for e in t.evidence:
+            what = f"Evidence ({e.kind}): {e.title}" if e.title else f"Evidence ({e.kind})"
+            for part in textwrap.wrap(what, DETAIL_WIDTH):
+                line(part, x=indent)
+            where = e.url or e.path or ""
+            for start in range(0, len(where), DETAIL_WIDTH):  # URLs in full, never cut
+                line(where[start:start + DETAIL_WIDTH], 6.5, x=indent + 0.15, color=BLUE,
+                     url=e.url)
+            if e.sha256:
+                line(f"sha256 {e.sha256}", 6.5, x=indent + 0.15, color=GREY)
+        pages[-1].y += 0.06
+    return pages if pages[0].rows.rows[1:] else []
+
+
 # --------------------------------------------------------------------------- document
 
 
 def scorecard_figures(card: Scorecard, min_score: float | None = None) -> list[Figure]:
-    """The two pages of the printable scorecard."""
-    first = Page(1, 2, card)
+    """The pages of the printable scorecard: a summary, every test and the provenance,
+    then each test's details and evidence in full."""
+    first = Page()
     _header(first, card)
     _summary(first, card)
     _assessment(first, card)
     _chart(first, card, min_score)
     _gaps(first, card)
-    second = Page(2, 2, card)
+    second = Page()
     second.text(MARGIN, _clip(f"{card.model.name} {card.model.version} — "
                               f"{card.rubric.title}", 90), 8, color=GREY)
     second.y += 0.2
     bottom = A4[1] - 0.8 - _provenance_height(card)
     _tests_table(second, card, bottom - second.y - 0.9)
-    _evidence(second, card, bottom)
+    _evidence(second, card)
     second.y = max(second.y, bottom)
     _provenance(second, card)
-    return [first.fig, second.fig]
+    pages = [first, second, *_details(card)]
+    for number, page in enumerate(pages, 1):
+        page.footer(number, len(pages), card)
+    return [page.fig for page in pages]
 
 
 def pdf_metadata(card: Scorecard) -> dict[str, str]:
@@ -545,7 +605,7 @@ def pdf_metadata(card: Scorecard) -> dict[str, str]:
 
 
 def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
-    """scorecard.pdf bytes: two A4 pages, no dates, same input -> same bytes."""
+    """scorecard.pdf bytes: A4 pages, no dates, same input -> same bytes."""
     figures = scorecard_figures(card, min_score)
     core = core_fonts_suffice(drawn_text(figures))
     buf = io.BytesIO()

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
+from mlcards.errors import MlcardsError
 from mlcards.outputs import OutputFile
 
 T = TypeVar("T")
@@ -66,9 +67,7 @@ class Inline:
                stage: str) -> list[OutputFile]:
         made = make()
         planned = list(paths() if callable(paths) else paths)
-        if set(made) != set(planned):
-            extra = sorted(set(made) ^ set(planned))
-            raise ValueError(f"{kind}: planned and made files differ: {', '.join(extra)}")
+        check_made(kind, planned, made)
         return [OutputFile(p, made[p]) for p in planned]
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
@@ -76,6 +75,14 @@ class Inline:
 
     def mkdocs_plugins(self) -> dict[str, Any]:
         return {}
+
+
+def check_made(kind: str, planned: Iterable[str], made: Mapping[str, bytes]) -> None:
+    """A bundle's maker must make exactly the files it planned (later producers may
+    already link to them)."""
+    if set(made) != set(planned):
+        extra = sorted(set(made) ^ set(planned))
+        raise MlcardsError(f"{kind}: planned and made files differ: {', '.join(extra)}")
 
 
 _ACTIVE: ContextVar[Reuse | None] = ContextVar("mlcards_reuse", default=None)

@@ -111,7 +111,8 @@ class MetricChange:
         return self.change == "regressed" and self.beyond_tolerance and self.outside_ci is not False
 
 
-def _slice_key(result: Result) -> SliceKey:
+def slice_key(result: Result) -> SliceKey:
+    """A result's slice as sorted (feature, group) pairs (the overall result: ())."""
     return tuple(sorted((k, str(v)) for k, v in result.slice.items()))
 
 
@@ -163,8 +164,8 @@ def given_measurements(mv: ModelVersion) -> Measurements | None:
 def metric_changes(old: Measurements | None, new: Measurements | None,
                    tolerance: float) -> list[MetricChange]:
     """Every (metric, slice) present in either version, metric then slice order."""
-    olds = {(r.metric, _slice_key(r)): r for r in (old.results if old else ())}
-    news = {(r.metric, _slice_key(r)): r for r in (new.results if new else ())}
+    olds = {(r.metric, slice_key(r)): r for r in (old.results if old else ())}
+    news = {(r.metric, slice_key(r)): r for r in (new.results if new else ())}
     hib = {**(old.higher_is_better if old else {}), **(new.higher_is_better if new else {})}
     headline = (new or old or Measurements((), {}, frozenset(), {})).headline
     out = []

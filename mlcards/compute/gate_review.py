@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlcards.compute.diff import Regression, VersionDiff, diff_versions
+from mlcards.compute.diff import Regression, VersionDiff, diff_versions, slice_key
 from mlcards.compute.gate import CheckContext, Finding, Severity, rule
 from mlcards.compute.readiness import STATUS_LABELS
 from mlcards.compute.review import (
@@ -60,8 +60,7 @@ def _metric_loc(mv: ModelVersion, metric: str, slice_: tuple[tuple[str, str], ..
     ev = mv.evaluation
     if ev is not None:
         for i, r in enumerate(ev.results):
-            if r.metric == metric and tuple(sorted((k, str(v)) for k, v in
-                                                   r.slice.items())) == tuple(slice_):
+            if r.metric == metric and slice_key(r) == tuple(slice_):
                 return "evaluation", ("results", i, "value")
         if ev.predictions is not None:
             return "evaluation", ("predictions", "path")
@@ -100,7 +99,7 @@ def regressions(cc: CheckContext) -> Iterator[Finding]:
     fails = cc.registry.config.policy.fail_on_regression
     for mv, d in _diffs(cc):
         for r in d.regressions:
-            if r.kind in ("slice",) and not r.gated:  # reported, not counted
+            if r.kind == "slice" and not r.gated:  # reported, not counted
                 yield cc.finding(mv, *_metric_loc(mv, r.metric, r.slice), "regression.group",
                                  _message(r, d) + "; not gated (policy.gate_group_regressions "
                                  "is off)", "info")

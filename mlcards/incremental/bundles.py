@@ -25,6 +25,7 @@ from mlcards import timing
 from mlcards.errors import MlcardsError
 from mlcards.incremental.cache import BLOB, Cache, active_cache, digest, settings
 from mlcards.outputs import OutputFile
+from mlcards.reuse import check_made
 
 Make = Callable[[], Mapping[str, bytes]]
 STAGE_ORDER = ("plots", "render")
@@ -180,9 +181,7 @@ def run_bundle(bundle: Bundle) -> Result:
     from mlcards.render.titles import with_safe_title
 
     made = _make(bundle)
-    if set(made) != set(bundle.paths):
-        extra = sorted(set(made) ^ set(bundle.paths))
-        raise MlcardsError(f"{bundle.kind}: planned and made files differ: {', '.join(extra)}")
+    check_made(bundle.kind, bundle.paths, made)
     files = {p: with_safe_title(OutputFile(p, made[p])).content for p in bundle.paths}
     cache = active_cache()
     if cache is None or bundle.key is None:

@@ -442,6 +442,8 @@ def _gaps(page: Page, card: Scorecard) -> None:
 
 # --------------------------------------------------------------------------- page 2
 
+TABLE_TITLE = 50
+"""Characters of a title in the table of every test (the details pages print it whole)."""
 COLUMNS = (("Test", 0.0), ("Title", 0.62), ("Status", 3.4), ("Pts", 4.05), ("Owner", 4.35),
            ("Last run", 5.45), ("Schedule", 6.15))
 
@@ -467,9 +469,9 @@ def _tests_table(page: Page, card: Scorecard, room: float) -> None:
 def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float) -> None:
     for i, t in enumerate(tests):
         y = page.y + i * pitch
-        cells = (t.id, _clip(t.title, 50), STATUS_TEXT[t.status], points_text(t.points),
-                 _clip(t.owner, 18), t.last_run.isoformat() if t.last_run else "",
-                 _clip(t.schedule, 13))
+        cells = (t.id, _clip(t.title, TABLE_TITLE), STATUS_TEXT[t.status],
+                 points_text(t.points), _clip(t.owner, 18),
+                 t.last_run.isoformat() if t.last_run else "", _clip(t.schedule, 13))
         for (name, x), cell in zip(COLUMNS, cells, strict=True):
             page.text(MARGIN + x, cell, size, y=y,
                       color=STATUS_COLOURS[t.status] if name == "Status" else INK)
@@ -537,9 +539,11 @@ def _details(card: Scorecard) -> list[Page]:
         page.y += pitch
 
     indent = MARGIN + 0.55
+    listed = False
     for t in card.tests:
-        if not (t.note or t.evidence or t.schedule or len(t.title) > 50):
+        if not (t.note or t.evidence or t.schedule or len(t.title) > TABLE_TITLE):
             continue
+        listed = True
         for i, part in enumerate(textwrap.wrap(f"{t.id}  {t.title}", DETAIL_WIDTH - 10)):
             line(part, 7.5, bold=i == 0, pitch=0.16)
         facts = [STATUS_TEXT[t.status], f"{points_text(t.points)} point(s)",
@@ -565,7 +569,7 @@ def _details(card: Scorecard) -> list[Page]:
             if e.sha256:
                 line(f"sha256 {e.sha256}", 6.5, x=indent + 0.15, color=GREY)
         pages[-1].y += 0.06
-    return pages if pages[0].rows.rows[1:] else []
+    return pages if listed else []
 
 
 # --------------------------------------------------------------------------- document

@@ -46,6 +46,7 @@ from mlcards.incremental.mkdocs_page import (
     install_facts,
     lookups_hold,
     replay,
+    watch_search,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +61,6 @@ KEPT_TEMPLATE = "mlcards-kept-page.html"
 """The theme template of a page taken from the cache: its kept HTML, as it was."""
 SITE_LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown", "jinja2",
                   "babel")
-SEARCH_PLUGINS = ("material/search", "search")
 
 
 @dataclass
@@ -159,7 +159,7 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     @event_priority(50)  # after the pages are adopted, before workers render the rest
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
-        self._watch_search(config)
+        self.search_index = watch_search(config)
         self.pages = {}
         for page in adopt_pages(nav, config, files):
             key = self.page_key(page)
@@ -186,27 +186,6 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         kept = jinja2.DictLoader({KEPT_TEMPLATE: "{{ page.kept_html | safe }}"})
         env.loader = jinja2.ChoiceLoader([kept, env.loader] if env.loader else [kept])
         return env
-
-    def _watch_search(self, config: MkDocsConfig) -> None:
-        """Wrap the search plugin's indexer: kept entries for kept pages, noted otherwise."""
-        plugin = next((config.plugins[n] for n in SEARCH_PLUGINS if n in config.plugins), None)
-        index = getattr(plugin, "search_index", None)
-        if index is None or not hasattr(index, "entries"):
-            self.search_index = None
-            return
-        self.search_index = index
-        add = type(index).add_entry_from_context
-
-        def add_entry_from_context(page: Page) -> None:
-            stored = getattr(page, "kept_search", None)
-            if getattr(page, "from_cache", False) and stored is not None:
-                index.entries.extend(dict(e) for e in stored)
-                return
-            before = len(index.entries)
-            add(index, page)
-            page.noted_search = [dict(e) for e in index.entries[before:]]  # type: ignore[attr-defined]
-
-        index.add_entry_from_context = add_entry_from_context
 
     @event_priority(100)  # the theme's output, before other plugins change it
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:

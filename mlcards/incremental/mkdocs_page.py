@@ -75,6 +75,7 @@ class Rendered:
     content: str | None
     facts: RenderFacts
     log_records: list[logging.LogRecord]
+    search: list[dict[str, Any]] | None  # the page's search entries (None: made later)
 
 
 class ReusablePage(Page):
@@ -88,6 +89,10 @@ class ReusablePage(Page):
     """Note RenderFacts of a render (the page cache stores them)."""
     facts: RenderFacts | None = None
     from_cache: bool = False
+    kept_search: list[dict[str, Any]] | None = None
+    """The page's search entries, made by a worker or kept in the cache."""
+    noted_search: list[dict[str, Any]] | None = None
+    """The page's search entries as they went into the index (for the cache)."""
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         stored, self.stored = self.stored, None
@@ -100,6 +105,7 @@ class ReusablePage(Page):
         if result is not None and result.source == digest(self.markdown) \
                 and install_facts(self, result.facts, files):
             self.content = result.content
+            self.kept_search = result.search
             for record in result.log_records:
                 logging.getLogger(record.name).handle(record)
             self.facts = result.facts if self.record else None
@@ -138,6 +144,55 @@ def outside_nav(pages: list[ReusablePage], nav: Navigation) -> list[ReusablePage
 def digest(markdown: str | None) -> bytes:
     return hashlib.blake2b((markdown or "").encode("utf-8", "surrogatepass"),
                            digest_size=16).digest()
+
+
+# --------------------------------------------------------------------------- search
+
+SEARCH_PLUGINS = ("material/search", "search")
+_INDEX: Any = None
+_ADD: Any = None
+"""The search plugin's index and its own indexing method, while a build watches it."""
+
+
+def watch_search(config: MkDocsConfig) -> Any:
+    """Wrap the search plugin's indexer (once per build): a page's entries made by a
+    worker or kept in the cache go in as they are, others are made here; either way
+    they are noted on the page. Returns the index, or None without a search plugin."""
+    global _INDEX, _ADD
+    plugin = next((config.plugins[n] for n in SEARCH_PLUGINS if n in config.plugins), None)
+    index = getattr(plugin, "search_index", None)
+    if index is None or not isinstance(getattr(index, "entries", None), list):
+        _INDEX = _ADD = None
+        return None
+    if _INDEX is index:
+        return index
+    _INDEX, _ADD = index, type(index).add_entry_from_context
+
+    def add_entry_from_context(page: Page) -> None:
+        kept = getattr(page, "kept_search", None)
+        entries = [dict(e) for e in kept] if kept is not None else search_entries(page)
+        index.entries.extend(entries)
+        if isinstance(page, ReusablePage):
+            page.noted_search = [dict(e) for e in entries]
+
+    index.add_entry_from_context = add_entry_from_context
+    return index
+
+
+def search_entries(page: Page) -> list[dict[str, Any]]:
+    """The entries the search plugin makes of `page` (without keeping them)."""
+    index, before = _INDEX, len(_INDEX.entries)
+    _ADD(index, page)
+    entries: list[dict[str, Any]] = index.entries[before:]
+    del index.entries[before:]
+    return entries
+
+
+def worker_search_entries(page: Page) -> list[dict[str, Any]] | None:
+    """In a worker, right after render: the page's entries, or None (made later)."""
+    if _INDEX is None or page.content is None:
+        return None
+    return search_entries(page)
 
 
 # --------------------------------------------------------------------------- facts

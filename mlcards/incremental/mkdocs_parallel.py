@@ -43,6 +43,8 @@ from mlcards.incremental.mkdocs_page import (
     facts_of,
     outside_nav,
     plain_record,
+    watch_search,
+    worker_search_entries,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
                      files: Files) -> Navigation:
         """Replace the plain pages MkDocs made for files outside the nav."""
         self.pages = outside_nav(adopt_pages(nav, config, files), nav)
+        watch_search(config)  # workers make the pages' search entries too
         return nav
 
     @event_priority(-100)  # after other plugins changed files and nav (and the page cache)
@@ -175,7 +178,7 @@ def _work(index: int) -> tuple[int, bytes | None]:
         result = Rendered(
             source=digest(page.markdown), content=page.content,
             facts=facts_of(page, [plain_record(r) for r in records], recorder.lookups),
-            log_records=records)
+            log_records=records, search=worker_search_entries(page))
         return index, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         return index, None

@@ -72,7 +72,7 @@ class StoredPage:
     search: list[dict[str, Any]] | None  # the page's search entries; None: no search plugin
     cache: Cache | None = None
 
-    def install(self, page: Page, files: Files) -> bool:
+    def install(self, page: ReusablePage, files: Files) -> bool:
         """Set what render and the theme would have made (False: render it instead)."""
         assert self.cache is not None
         data = self.cache.get_blob(self.html)
@@ -80,8 +80,8 @@ class StoredPage:
             return False
         page.content = ""  # the kept HTML holds it; nothing reads it on a kept page
         page.meta["template"] = KEPT_TEMPLATE
-        page.kept_html = data.decode("utf-8")  # type: ignore[attr-defined]
-        page.kept_search = self.search  # type: ignore[attr-defined]
+        page.kept_html = data.decode("utf-8")
+        page.kept_search = self.search
         replay(self.facts.records)
         return True
 
@@ -191,17 +191,12 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if not isinstance(page, ReusablePage) or page.file.src_uri not in self.pages:
             return output
-        if page.from_cache:
-            page.kept_html = None  # type: ignore[attr-defined]
-            return output
-        if page.facts is not None:
-            search = getattr(page, "noted_search", None)
-            if self.search_index is not None and search is None:
-                return output  # indexed some other way: not kept
+        if not page.from_cache and page.facts is not None and (
+                self.search_index is None or page.noted_search is not None):
             entry = StoredPage(self.cache.put_blob(output.encode("utf-8")), page.facts,
-                               search)
+                               page.noted_search)
             self.cache.put_object(KIND, page.cache_key, entry.plain())  # type: ignore[attr-defined]
-            page.facts = None
+        page.release()
         return output
 
 

@@ -93,6 +93,14 @@ class ReusablePage(Page):
     """The page's search entries, made by a worker or kept in the cache."""
     noted_search: list[dict[str, Any]] | None = None
     """The page's search entries as they went into the index (for the cache)."""
+    kept_html: str | None = None
+    """The theme's output kept in the cache, printed by the kept-page template."""
+
+    def release(self) -> None:
+        """Once the page is written: drop its HTML and notes (MkDocs keeps every page
+        object, with its HTML, until the build ends; nothing reads them again)."""
+        self.content = ""
+        self.kept_html = self.kept_search = self.noted_search = self.facts = None
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         stored, self.stored = self.stored, None

@@ -87,6 +87,12 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     on_nav = CombinedEvent(_adopt_pages, _render_pages)
 
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if isinstance(page, ReusablePage):
+            page.release()
+        return output
+
 
 def plugin_for(workers: int) -> ParallelRender | None:
     """The plugin when `workers` > 1 and this system can fork, else None."""

@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mkdocs.structure.files import InclusionLevel
 from mkdocs.structure.pages import Page
@@ -78,13 +77,19 @@ class Rendered:
     search: list[dict[str, Any]] | None  # the page's search entries (None: made later)
 
 
+class FromWorker(Protocol):
+    """A worker's result, as the pool hands it over (mkdocs_parallel)."""
+
+    def load(self) -> Rendered: ...
+
+
 class ReusablePage(Page):
     """A page whose render may come from the cache or a worker (see the module)."""
 
     stored: Any = None
     """The page cache's entry (mkdocs_cache.StoredPage) until `render` takes it."""
-    prerendered: bytes | None = None
-    """The pickled `Rendered` of this page until `render` takes it."""
+    prerendered: FromWorker | None = None
+    """A worker's `Rendered` of this page until `render` takes it."""
     record: bool = False
     """Note RenderFacts of a render (the page cache stores them)."""
     facts: RenderFacts | None = None
@@ -108,8 +113,8 @@ class ReusablePage(Page):
             self.from_cache = True
             timing.count(CACHE_COUNT)
             return
-        data, self.prerendered = self.prerendered, None
-        result: Rendered | None = pickle.loads(data) if data is not None else None
+        handed, self.prerendered = self.prerendered, None
+        result = handed.load() if handed is not None else None
         if result is not None and result.source == digest(self.markdown) \
                 and install_facts(self, result.facts, files):
             self.content = result.content

@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
@@ -82,7 +83,7 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         if workers > 1:
             for page, data in zip(pages, _pool_render(pages, config, files, workers),
                                   strict=True):
-                page.prerendered = data
+                page.prerendered = None if data is None else Pickled(data)
         return nav
 
     on_nav = CombinedEvent(_adopt_pages, _render_pages)
@@ -92,6 +93,19 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         if isinstance(page, ReusablePage):
             page.release()
         return output
+
+
+@dataclass(frozen=True)
+class Pickled:
+    """A worker's `Rendered`, pickled by a forked worker of this very build (in memory,
+    never read from disk), unpickled when MkDocs' page loop asks for it."""
+
+    data: bytes
+
+    def load(self) -> Rendered:
+        result = pickle.loads(self.data)
+        assert isinstance(result, Rendered)
+        return result
 
 
 def plugin_for(workers: int) -> ParallelRender | None:

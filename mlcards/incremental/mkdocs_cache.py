@@ -29,6 +29,7 @@ was made from is the same, so the output is byte-identical to a clean build.
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from mkdocs.plugins import BasePlugin, event_priority
 
-from mlcards.incremental.cache import Cache, code_key, digest
+from mlcards.incremental.bundles import DamagedCacheFile
+from mlcards.incremental.cache import BLOB, Cache, code_key, digest, settings
 from mlcards.incremental.mkdocs_page import (
     Lookup,
     Record,
@@ -73,14 +75,34 @@ class StoredPage:
     cache: Cache | None = None
 
     def install(self, page: ReusablePage, files: Files) -> bool:
-        """Set what render and the theme would have made (False: render it instead)."""
-        assert self.cache is not None
-        data = self.cache.get_blob(self.html)
-        if data is None or not install_facts(page, self.facts, files):
+        """Set what render and the theme would have made (False: render it instead).
+
+        The kept HTML is read when the page is written, not now (MkDocs holds every
+        page until the build ends); if its bytes then fail their SHA-256 the build
+        stops with DamagedCacheFile and runs again checking every kept file up front
+        (`Settings.check_files`), which makes that page a miss."""
+        cache = self.cache
+        assert cache is not None
+        blob, path = self.html, page.file.src_uri
+        if settings().check_files:
+            data = cache.get_blob(blob)
+            if data is None:
+                return False
+            text = data.decode("utf-8")
+            reader: Callable[[], str] = lambda: text  # noqa: E731
+        elif cache.has(BLOB, blob):
+            def reader() -> str:
+                data = cache.get_blob(blob)
+                if data is None:
+                    raise DamagedCacheFile(f"page {path}")
+                return data.decode("utf-8")
+        else:
+            return False
+        if not install_facts(page, self.facts, files):
             return False
         page.content = ""  # the kept HTML holds it; nothing reads it on a kept page
         page.meta["template"] = KEPT_TEMPLATE
-        page.kept_html = data.decode("utf-8")
+        page.kept_reader = reader
         page.kept_search = self.search
         replay(self.facts.records)
         return True
@@ -183,7 +205,7 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig,
                files: Files) -> jinja2.Environment:
-        kept = jinja2.DictLoader({KEPT_TEMPLATE: "{{ page.kept_html | safe }}"})
+        kept = jinja2.DictLoader({KEPT_TEMPLATE: "{{ page.kept_html() | safe }}"})
         env.loader = jinja2.ChoiceLoader([kept, env.loader] if env.loader else [kept])
         return env
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -98,14 +98,18 @@ class ReusablePage(Page):
     """The page's search entries, made by a worker or kept in the cache."""
     noted_search: list[dict[str, Any]] | None = None
     """The page's search entries as they went into the index (for the cache)."""
-    kept_html: str | None = None
-    """The theme's output kept in the cache, printed by the kept-page template."""
+    kept_reader: Callable[[], str] | None = None
+    """Reads the theme's output kept in the cache (when the page is written)."""
+
+    def kept_html(self) -> str:
+        """The kept theme output, which the kept-page template prints."""
+        return self.kept_reader() if self.kept_reader is not None else ""
 
     def release(self) -> None:
         """Once the page is written: drop its HTML and notes (MkDocs keeps every page
         object, with its HTML, until the build ends; nothing reads them again)."""
         self.content = ""
-        self.kept_html = self.kept_search = self.noted_search = self.facts = None
+        self.kept_reader = self.kept_search = self.noted_search = self.facts = None
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         stored, self.stored = self.stored, None

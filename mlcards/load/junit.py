@@ -13,6 +13,7 @@ line and column.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ def parse_junit(data: bytes, name: str, field: str = "") -> JunitReport:
         parser.feed(data)
         root = parser.close()
     except (DefusedXmlException, ET.ParseError) as exc:
-        line, column = _position(parser, exc)
+        line, column = _position(parser, exc, data)
         raise JunitError(Problem(name, line, column, field, _refusal(exc))) from exc
     if root.tag not in ("testsuites", "testsuite"):
         raise JunitError(Problem(name, 1, 1, field, f"expected a JUnit XML report (root "
@@ -103,7 +104,15 @@ def parse_junit(data: bytes, name: str, field: str = "") -> JunitReport:
     return JunitReport(cases, min(stamps, key=_sort_key) if stamps else None)
 
 
-def _position(parser: DefusedXMLParser, exc: Exception) -> tuple[int, int]:
+def _position(parser: DefusedXMLParser, exc: Exception, data: bytes) -> tuple[int, int]:
+    """1-based line and column: of the refused entity's declaration, else where expat
+    stopped."""
+    if isinstance(exc, EntitiesForbidden) and exc.name:
+        found = re.search(rb"<!ENTITY\s+(?:%\s+)?" + re.escape(exc.name.encode()) + rb"\b",
+                          data)
+        if found is not None:
+            before = data[:found.start()]
+            return before.count(b"\n") + 1, found.start() - (before.rfind(b"\n") + 1) + 1
     position = getattr(exc, "position", None)
     if isinstance(position, tuple) and len(position) == 2:
         return int(position[0]), int(position[1]) + 1

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -252,6 +253,32 @@ def scorecard_dict(card: Scorecard) -> dict[str, object]:
 def scorecard_json(card: Scorecard) -> bytes:
     """scorecard.json bytes: indented, sorted keys, final newline."""
     return pretty_json(scorecard_dict(card))
+
+
+@dataclass(frozen=True)
+class Automation:
+    """How much of a scorecard's automation is verified by CI test reports."""
+
+    claims: int
+    """Tests claimed `automated`."""
+    verified: int
+    failed: int
+    unverified: int
+    self_declared: int
+    verified_points: float
+    """Points of the verified tests."""
+    total_points: float
+    """Points of every test."""
+
+
+def automation(tests: Iterable[ScorecardTest]) -> Automation:
+    tests = list(tests)
+    states = [t.verification.state for t in tests if t.verification is not None]
+    return Automation(len(states), states.count("verified"), states.count("failed"),
+                      states.count("unverified"), states.count("self-declared"),
+                      sum(t.points for t in tests if t.verification is not None
+                          and t.verification.state == "verified"),
+                      sum(t.points for t in tests))
 
 
 # --------------------------------------------------------------------------- CSV

@@ -347,3 +347,95 @@ def test_policy_fails_self_declared_claims_of_approved_versions_only(
         result = run_cli("check", root, "--as-of", "2026-02-01")
         assert result.code == code, result.out
         assert findings(result, "readiness.automation-self-declared"), result.out
+
+
+# --------------------------------------------------------------------------- the site
+
+
+def test_a_changed_report_rebuilds_the_scorecard_from_the_cache(
+        tmp_path: Path, run_cli: Callable[..., CliResult], reports: dict[str, bytes]) -> None:
+    root = registry(tmp_path / "reg", reports["pass"])
+    cache = tmp_path / "cache"
+
+    def build(out: str) -> dict[str, Any]:
+        result = run_cli("build", root, "-o", tmp_path / out, "--docs-only",
+                         "--cache-dir", cache)
+        assert result.code == 0, result.err
+        doc = json.loads((tmp_path / out / "docs" / V / "scorecard.json").read_text())
+        return next(t for t in doc["tests"] if t["id"] == "infra-1")
+
+    assert (build("first")["verification"]["state"], build("again")["points"]) == \
+        ("verified", 1)
+    (root / REPORT).write_bytes(reports["fail"])  # the readiness file is unchanged
+    after = build("after")
+    assert (after["verification"]["state"], after["points"]) == ("failed", 0)
+
+
+def test_site_example_shows_every_state(example_registry: Path) -> None:
+    from test_readiness_fixtures import produce_files
+
+    reg = load_registry(example_registry)
+    by_key = {mv.key: mv for mv in reg.versions()}
+    ctx = BuildContext(reg, make_environment(), revision="r1")
+    states = {}
+    for key in ("credit-default/1.1.0", "churn-predictor/2.0.0"):
+        score = score_version(reg, by_key[key])
+        assert score is not None
+        states.update({(key, t.id): t.verification.state for t in score.automated_claims})
+    assert states[("credit-default/1.1.0", "data-7")] == "verified"
+    assert states[("credit-default/1.1.0", "infra-2")] == "verified"
+    assert states[("credit-default/1.1.0", "infra-1")] == "unverified"  # stale
+    assert states[("churn-predictor/2.0.0", "data-1")] == "verified"
+    assert states[("churn-predictor/2.0.0", "infra-1")] == "failed"
+    assert states[("credit-default/1.1.0", "model-1")] == "self-declared"
+    files = produce_files(ctx)
+    churn = files["models/churn-predictor/2.0.0/scorecard.md"].decode()
+    assert "## Automation verified by CI test reports" in churn
+    assert "**failed** (0)" in churn and "**verified** (1)" in churn
+    assert "max abs diff 3.2e-04 &#62; 1e-9 between retrained models" in churn
+    assert "<code>evidence/ci/churn-predictor/2.0.0/weekly-reproducibility.xml</code>" in churn
+    assert "1 passed · 1 failed · 0 skipped" in churn
+    credit = files["models/credit-default/1.1.0/scorecard.md"].decode()
+    assert "**not verified** (0.5)" in credit
+    assert "is 51 days old on 2025-11-12, more than max&#95;age&#95;days 14" in credit
+    assert "Automated claims verified by CI test reports: **2 of 15** (2 of 20 points" in credit
+    overview = files["readiness/index.md"].decode()
+    assert "| 2 of 20 pts (2 of 15 automated) |" in overview
+    rows = {(r["model_id"], r["version"]): r for r in
+            csv.DictReader(io.StringIO(files["readiness/readiness.csv"].decode()))}
+    row = rows[("churn-predictor", "2.0.0")]
+    assert (row["automated_claims"], row["verified_claims"], row["verified_points"]) == \
+        ("9", "1", "1")
+
+
+def test_pdf_shows_claimed_and_verified_status_and_the_report(
+        tmp_path: Path, reports: dict[str, bytes]) -> None:
+    import shutil
+
+    from mlcards.plots.readiness import scorecard_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed to read the PDF's text")
+    card = build_card(registry(tmp_path / "reg", reports["fail"]))
+    path = tmp_path / "s.pdf"
+    path.write_bytes(scorecard_pdf(card))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    v = next(t for t in card.tests if t.id == "infra-1").verification
+    assert re.search(r"Claimed\s+Verified\s+Pts", text)
+    assert re.search(r"infra-1\s+.*\s+automated\s+failed\s+0\b", text)
+    assert f"CI test report (JUnit): {REPORT}" in text and f"sha256 {v.sha256}" in text
+    assert "matching cases: 1 passed, 1 failed, 0 skipped" in text
+    assert "failed: tests.test_training::test_reproducible_weights" in text
+    assert "Automated claims verified by CI test reports: 0 of 1" in text
+
+
+def test_score_command_says_which_claims_are_verified(
+        tmp_path: Path, run_cli: Callable[..., CliResult], reports: dict[str, bytes]) -> None:
+    root = registry(tmp_path / "reg", reports["fail"])
+    result = run_cli("score", root / V / "readiness.yaml")
+    assert result.code == 0, result.err
+    assert "automated claims verified by CI test reports: 0 of 1 (0 of 3.5 points)" in result.out
+    assert "  infra-1 failed: tests.test_training::test_reproducible_weights failed" in result.out
+    data = json.loads(run_cli("score", root / V / "readiness.yaml", "--format", "json").out)
+    assert {t["id"]: t["verified"] for t in data["tests"]}["infra-1"] == "failed"

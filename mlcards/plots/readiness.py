@@ -461,10 +461,10 @@ def _gaps(page: Page, card: Scorecard) -> None:
 
 # --------------------------------------------------------------------------- page 2
 
-TABLE_TITLE = 42
+TABLE_TITLE = 50
 """Characters of a title in the table of every test (the details pages print it whole)."""
-COLUMNS = (("Test", 0.0), ("Title", 0.62), ("Claimed", 2.95), ("Verified", 3.6),
-           ("Pts", 4.3), ("Owner", 4.6), ("Last run", 5.55), ("Schedule", 6.2))
+COLUMNS = (("Test", 0.0), ("Title", 0.62), ("Claimed", 3.4), ("Verified", 4.0),
+           ("Pts", 4.72), ("Owner", 4.95), ("Last run", 5.8), ("Schedule", 6.4))
 
 
 def _tests_table(page: Page, card: Scorecard, room: float) -> None:
@@ -491,8 +491,8 @@ def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float
         v = t.verification
         cells = (t.id, _clip(t.title, TABLE_TITLE), STATUS_TEXT[t.status],
                  STATE_LABELS[v.state] if v else "—", points_text(t.points),
-                 _clip(t.owner, 16), t.last_run.isoformat() if t.last_run else "",
-                 _clip(t.schedule, 12))
+                 _clip(t.owner, 15), t.last_run.isoformat() if t.last_run else "",
+                 _clip(t.schedule, 9))
         colours = {"Claimed": STATUS_COLOURS[t.status],
                    "Verified": VERIFIED_COLOURS[v.state] if v else GREY}
         for (name, x), cell in zip(COLUMNS, cells, strict=True):

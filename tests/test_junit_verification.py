@@ -381,7 +381,8 @@ def test_site_example_shows_every_state(example_registry: Path) -> None:
     for key in ("credit-default/1.1.0", "churn-predictor/2.0.0"):
         score = score_version(reg, by_key[key])
         assert score is not None
-        states.update({(key, t.id): t.verification.state for t in score.automated_claims})
+        states.update({(key, t.id): t.verification.state for t in score.automated_claims
+                       if t.verification is not None})
     assert states[("credit-default/1.1.0", "data-7")] == "verified"
     assert states[("credit-default/1.1.0", "infra-2")] == "verified"
     assert states[("credit-default/1.1.0", "infra-1")] == "unverified"  # stale
@@ -439,3 +440,14 @@ def test_score_command_says_which_claims_are_verified(
     assert "  infra-1 failed: tests.test_training::test_reproducible_weights failed" in result.out
     data = json.loads(run_cli("score", root / V / "readiness.yaml", "--format", "json").out)
     assert {t["id"]: t["verified"] for t in data["tests"]}["infra-1"] == "failed"
+
+
+def test_an_oversized_report_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               reports: dict[str, bytes]) -> None:
+    import mlcards.load.junit as junit
+
+    root = registry(tmp_path / "reg", reports["pass"])
+    monkeypatch.setattr(junit, "MAX_FILE_BYTES", 100)
+    with pytest.raises(InvalidInput, match=rf"{REPORT}:1:1: tests.infra-1.junit: JUnit report is "
+                                           r"\d+ bytes; the limit is 100 bytes"):
+        load_registry(root)

@@ -38,8 +38,9 @@ sys.path.insert(0, str(HERE))
 from make_registry import make_registry  # noqa: E402
 
 STAGES = (("load", "load+validate"), ("compute", "compute"), ("plots", "plots+PDFs"),
-          ("render", "render"), ("write", "write docs"), ("mkdocs", "MkDocs"))
-OWN = ("load", "compute", "plots", "render", "write")
+          ("render", "render"), ("write", "write docs"), ("mkdocs", "MkDocs"),
+          ("swap", "swap in, delete old"))
+OWN = ("load", "compute", "plots", "render", "write", "swap")
 SCENARIOS = ("cold", "no change", "one model changed")
 
 

@@ -20,10 +20,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TextIO
 
-STAGES = ("load", "compute", "plots", "render", "write", "mkdocs")
+STAGES = ("load", "compute", "plots", "render", "write", "mkdocs", "swap")
 LABELS = {"load": "load+validate", "compute": "compute", "plots": "plots+PDFs",
-          "render": "render", "write": "write docs", "mkdocs": "MkDocs"}
-OWN = ("load", "compute", "plots", "render", "write")
+          "render": "render", "write": "write docs", "mkdocs": "MkDocs",
+          "swap": "swap in, delete old"}
+OWN = ("load", "compute", "plots", "render", "write", "swap")
 """mlcards' own stages (everything but MkDocs)."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ import pytest
 from cli_result import CliResult
 from test_perf_equivalence import hashes, small_registry
 
-from mlcards.incremental.mkdocs_parallel import WORKER_COUNT
+from mlcards.incremental.mkdocs_cache import KIND
+from mlcards.incremental.mkdocs_page import WORKER_COUNT
 from mlcards.render.environment import builtin_templates_dir
 
 Run = Callable[..., CliResult]
@@ -27,7 +29,9 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build(run_cli: Run, registry: Path, out: Path, workers: int, *args: str | Path,
           code: int = 0) -> tuple[CliResult, dict[str, Any]]:
-    """One build (plots from a shared cache); its result and its timings."""
+    """One build (plots from a shared cache, pages not: they are rendered); its result
+    and its timings."""
+    shutil.rmtree(registry.parent / "cache" / KIND, ignore_errors=True)
     report = out.with_suffix(".json")
     result = run_cli("build", registry, "-o", out, "-q", "--workers", str(workers),
                      "--cache-dir", registry.parent / "cache", "--timings-json", report,

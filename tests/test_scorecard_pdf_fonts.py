@@ -77,6 +77,34 @@ def test_other_characters_fall_back_to_embedded_fonts(tmp_path: Path) -> None:
     assert "M model 1.0.0" in text and card.sha256 in text
 
 
+def pdf_fonts(tmp_path: Path, pdf: bytes) -> str:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_cjk_names_print_in_a_cjk_font_not_as_boxes(tmp_path: Path) -> None:
+    """Chinese, Japanese and Korean names take their glyphs from the CJK fallback font
+    (scripts/install-browser.sh installs one); a glyph no font has would be drawn from
+    matplotlib's LastResort font, the boxes."""
+    families = plots.pdf_font_families()
+    assert len(families) == 2, f"no CJK font found among {plots.CJK_FONT_FILES}"
+    owner = "王小明 田中太郎 김민수"
+    pdf = plots.scorecard_pdf(owned_by(tmp_path, owner))
+    fonts = pdf_fonts(tmp_path, pdf)
+    assert families[1].replace(" ", "") in fonts and "DejaVuSans" in fonts
+    assert "LastResort" not in fonts
+    assert pdf_text(tmp_path, pdf).count(owner) == 2
+
+
+def test_a_glyph_no_font_has_is_a_box_from_last_resort(tmp_path: Path) -> None:
+    """The check above can fail: a character outside DejaVu and the CJK font (Linear B)
+    does bring in the LastResort font."""
+    pdf = plots.scorecard_pdf(owned_by(tmp_path, "\U00010000 scribe"))
+    assert "LastResort" in pdf_fonts(tmp_path, pdf)
+
+
 @pytest.mark.parametrize("owner", ["Zoe", "Zoë 张"])
 def test_same_card_same_bytes(tmp_path: Path, owner: str) -> None:
     card = owned_by(tmp_path, owner)

@@ -6,7 +6,8 @@ reuse points do while a command runs with a build cache or several workers.
 - `result`: the persistent `ctx.cached` kinds of mlcards.incremental.keys;
 - `bundle`: keyed by kind and subject (keys.BUNDLE_KEYS), taken from the cache or made
   after every producer ran, in worker processes (mlcards.incremental.bundles);
-- `mkdocs_plugins`: MkDocs' Markdown conversion in forked workers.
+- `mkdocs_plugins`: MkDocs' Markdown conversion in forked workers, and each page's
+  render, HTML and search entries kept in the cache (mlcards.incremental.mkdocs_cache).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from mlcards.incremental import bundles, keys
+from mlcards.incremental import bundles, keys, mkdocs_cache
 from mlcards.incremental.cache import (
     SETTINGS,
     Cache,
@@ -69,8 +70,14 @@ class Incremental:
         return bundles.resolve(files)
 
     def mkdocs_plugins(self) -> dict[str, Any]:
-        plugin = plugin_for(settings().workers)
-        return {} if plugin is None else {PLUGIN_NAME: plugin}
+        plugins: dict[str, Any] = {}
+        parallel = plugin_for(settings().workers)
+        if parallel is not None:
+            plugins[PLUGIN_NAME] = parallel
+        cache = active_cache()
+        if cache is not None:
+            plugins[mkdocs_cache.PLUGIN_NAME] = mkdocs_cache.PageCache(cache)
+        return plugins
 
 
 def _summary(fn: Callable[[str, int], str], text: str, length: int) -> str:

@@ -5,7 +5,7 @@ a registry of thousands of generated pages that is most of MkDocs' time. The
 plugin here (added by `site_mkdocs.run_mkdocs`, never written to mkdocs.yml)
 renders the pages in a pool of forked processes once the files and the
 navigation are final (`on_nav`), and MkDocs' own page loop then takes each
-page's result instead of converting it again (`PrerenderedPage.render`):
+page's result instead of converting it again (`mkdocs_page.ReusablePage.render`):
 
 - a worker runs the real `Page.read_source` and `Page.render` on its copy of
   the page, with MkDocs' config and files as they are in the build;
@@ -18,15 +18,13 @@ page's result instead of converting it again (`PrerenderedPage.render`):
 A page whose Markdown changed after the worker read it (a plugin's
 `on_page_markdown`), or whose render failed in the worker, is rendered here as
 usual (so an error surfaces as it would without workers). Only pages outside the
-configured nav are rendered in workers: nav pages keep the plain `Page` (with
-the nav's title) that MkDocs made for them. The output is byte-identical to a
-serial build.
+configured nav are rendered in workers, and only those the page cache does not
+hold. The output is byte-identical to a serial build.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -35,80 +33,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import InclusionLevel
 from mkdocs.structure.pages import Page
 
-from mlcards import timing
+from mlcards.incremental.mkdocs_page import (
+    LookupRecorder,
+    Rendered,
+    ReusablePage,
+    adopt_pages,
+    digest,
+    facts_of,
+    outside_nav,
+    plain_record,
+    watch_search,
+    worker_search_entries,
+)
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
-    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Navigation
-    from mkdocs.structure.toc import TableOfContents
 
 PLUGIN_NAME = "mlcards-parallel"
 MIN_PAGES_PER_WORKER = 4
 """Fewer pages than this per worker are rendered here: forking would cost more."""
-WORKER_COUNT = "mkdocs pages rendered by workers"
-"""The timing counter of pages whose worker result was used."""
-
-
-@dataclass
-class Rendered:
-    """What `Page.render` set on a page in a worker, in picklable form."""
-
-    source: bytes  # digest of the Markdown that was rendered
-    content: str | None
-    toc: TableOfContents
-    title: str | None
-    anchor_ids: set[str] | None
-    links: dict[str, dict[str, str]] | None  # to_file.src_uri -> {anchor: link}; None: unset
-    records: list[logging.LogRecord]
-
-
-class PrerenderedPage(Page):
-    """A page whose Markdown a worker may have converted already."""
-
-    prerendered: bytes | None = None
-    """The pickled `Rendered` of this page until `render` takes it."""
-
-    def render(self, config: MkDocsConfig, files: Files) -> None:
-        data, self.prerendered = self.prerendered, None
-        result: Rendered | None = pickle.loads(data) if data is not None else None
-        links = _links(result.links, files) if result is not None else None
-        if (result is None or result.source != _digest(self.markdown)
-                or (result.links is not None and links is None)):
-            super().render(config, files)  # not rendered in a worker, or not this Markdown
-            return
-        self.content = result.content
-        self.toc = result.toc
-        self._title_from_render = result.title
-        self.present_anchor_ids = result.anchor_ids
-        if links is not None:
-            self.links_to_anchors = links
-        for record in result.records:
-            logger = logging.getLogger(record.name)
-            logger.handle(record)
-        timing.count(WORKER_COUNT)
-
-
-def _links(by_uri: dict[str, dict[str, str]] | None, files: Files,
-           ) -> dict[File, dict[str, str]] | None:
-    """A worker's links to anchors with this process's File objects (None: a file is gone)."""
-    if by_uri is None:
-        return None
-    links = {}
-    for src_uri, anchors in by_uri.items():
-        target = files.get_file_from_path(src_uri)
-        if target is None:
-            return None
-        links[target] = anchors
-    return links
-
-
-def _digest(markdown: str | None) -> bytes:
-    return hashlib.blake2b((markdown or "").encode("utf-8", "surrogatepass"),
-                           digest_size=16).digest()
 
 
 class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
@@ -116,33 +63,49 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pages: list[PrerenderedPage] = []
+        self.pages: list[ReusablePage] = []
 
     @event_priority(100)  # before other plugins see the pages
     def _adopt_pages(self, nav: Navigation, *, config: MkDocsConfig,
                      files: Files) -> Navigation:
         """Replace the plain pages MkDocs made for files outside the nav."""
-        in_nav = {id(page) for page in nav.pages}
-        self.pages = []
-        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
-            if type(file.page) is Page and id(file.page) not in in_nav:
-                self.pages.append(PrerenderedPage(None, file, config))
+        self.pages = outside_nav(adopt_pages(nav, config, files), nav)
+        watch_search(config)  # workers make the pages' search entries too
         return nav
 
-    @event_priority(-100)  # after other plugins changed files and nav
+    @event_priority(-100)  # after other plugins changed files and nav (and the page cache)
     def _render_pages(self, nav: Navigation, *, config: MkDocsConfig,
                       files: Files) -> Navigation:
-        pages = sorted((p for p in self.pages if p.file.page is p),
+        pages = sorted((p for p in self.pages if p.file.page is p and p.stored is None),
                        key=lambda p: p.file.src_uri)
         self.pages = []
         workers = min(self.workers, len(pages) // MIN_PAGES_PER_WORKER)
         if workers > 1:
             for page, data in zip(pages, _pool_render(pages, config, files, workers),
                                   strict=True):
-                page.prerendered = data
+                page.prerendered = None if data is None else Pickled(data)
         return nav
 
     on_nav = CombinedEvent(_adopt_pages, _render_pages)
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if isinstance(page, ReusablePage):
+            page.release()
+        return output
+
+
+@dataclass(frozen=True)
+class Pickled:
+    """A worker's `Rendered`, pickled by a forked worker of this very build (in memory,
+    never read from disk), unpickled when MkDocs' page loop asks for it."""
+
+    data: bytes
+
+    def load(self) -> Rendered:
+        result = pickle.loads(self.data)
+        assert isinstance(result, Rendered)
+        return result
 
 
 def plugin_for(workers: int) -> ParallelRender | None:
@@ -154,13 +117,13 @@ def plugin_for(workers: int) -> ParallelRender | None:
 
 # --------------------------------------------------------------------------- pool
 
-_PAGES: list[PrerenderedPage] = []
+_PAGES: list[ReusablePage] = []
 _CONFIG: Any = None
 _FILES: Any = None
 """What the running pool renders; forked workers inherit it (nothing is pickled)."""
 
 
-def _pool_render(pages: list[PrerenderedPage], config: MkDocsConfig, files: Files,
+def _pool_render(pages: list[ReusablePage], config: MkDocsConfig, files: Files,
                  workers: int) -> list[bytes | None]:
     """Each page's pickled `Rendered`, or None where the page is to be rendered here."""
     global _PAGES, _CONFIG, _FILES
@@ -226,16 +189,16 @@ def _work(index: int) -> tuple[int, bytes | None]:
         page.read_source(_CONFIG)
         _CAPTURE.records = []
         _CONFIG._current_page = page
+        recorder = LookupRecorder(_FILES)
         try:
-            Page.render(page, _CONFIG, _FILES)
+            Page.render(page, _CONFIG, recorder)  # type: ignore[arg-type]
         finally:
             _CONFIG._current_page = None
-        links = vars(page).get("links_to_anchors")
+        records = [_portable(r) for r in _CAPTURE.records]
         result = Rendered(
-            source=_digest(page.markdown), content=page.content, toc=page.toc,
-            title=page._title_from_render, anchor_ids=page.present_anchor_ids,
-            links=None if links is None else {f.src_uri: a for f, a in links.items()},
-            records=[_portable(r) for r in _CAPTURE.records])
+            source=digest(page.markdown), content=page.content,
+            facts=facts_of(page, [plain_record(r) for r in records], recorder.lookups),
+            log_records=records, search=worker_search_entries(page))
         return index, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         return index, None

@@ -17,12 +17,17 @@ Both are drawn for every assessed version of a registry, so they are kept cheap:
   through FreeType. Any other document (a CJK name, an emoji, a '≥' in a rubric) is
   set in DejaVu Sans, embedded as Type 3 fonts, so every character prints and can be
   extracted. The choice depends only on the document's text, so it is deterministic.
+  Characters DejaVu Sans lacks (Chinese, Japanese, Korean) are taken from the first
+  CJK font of `CJK_FONT_FILES` found on the machine (scripts/install-browser.sh
+  installs Debian's fonts-wqy-microhei); without one they print as boxes.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import logging
+import os
 import textwrap
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import matplotlib
+from matplotlib import font_manager
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_pdf import Name, PdfFile, PdfPages, _get_link_annotation
@@ -77,12 +83,46 @@ def baseline(y: float, size: float, va: Va) -> float:
     return y - {"top": ASCENT, "center": MIDDLE, "baseline": 0.0}[va] * size / 72
 
 
+# Fonts with CJK glyphs, in order of preference: Debian's and Fedora's paths, then macOS.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+)
+
+
+@functools.cache
+def pdf_font_families() -> tuple[str, ...]:
+    """DejaVu Sans, then a CJK font for the glyphs it lacks (matplotlib's per-glyph
+    font fallback), if one is installed."""
+    for path in CJK_FONT_FILES:
+        if os.path.isfile(path):
+            font_manager.fontManager.addfont(path)
+            return ("DejaVu Sans", font_manager.FontProperties(fname=path).get_name())
+    return ("DejaVu Sans",)
+
+
+class _NoBoldFallbackNotice(logging.Filter):
+    """The CJK fonts have no bold face: matplotlib's notice that it uses the regular one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
 @contextmanager
 def quiet_glyphs() -> Iterator[None]:
-    """Characters the font lacks (e.g. CJK in a name) draw as boxes; do not warn per glyph."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        yield
+    """Characters no font has draw as boxes; do not warn per glyph (nor per bold CJK run)."""
+    notice = _NoBoldFallbackNotice()
+    log = logging.getLogger(font_manager.__name__)
+    log.addFilter(notice)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+            yield
+    finally:
+        log.removeFilter(notice)
 
 
 # --------------------------------------------------------------------------- text
@@ -179,7 +219,8 @@ def _link(renderer: RendererBase, url: str, x: float, y: float, width: float,
 def _font(size: float, bold: bool, core: bool) -> FontProperties:
     if core:  # the core fonts' AFM files call the regular face 'Medium'
         return FontProperties(family="Helvetica", size=size, weight="bold" if bold else "medium")
-    return FontProperties(size=size, weight="bold" if bold else "normal")
+    return FontProperties(family=list(pdf_font_families()), size=size,
+                          weight="bold" if bold else "normal")
 
 
 def figure_text(fig: Figure) -> PutText:

@@ -259,18 +259,23 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
         if options.docs_only:
             write_tree(files, config_text, staged)
         else:
-            with tempfile.TemporaryDirectory(prefix="mlcards-docs-") as work:
-                write_tree(files, config_text, Path(work), link=True)
+            work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
+            try:
+                write_tree(files, config_text, work, link=True)
                 progress.stage("running MkDocs")
                 assert ctx.build_date is not None
                 templates = template_files(ctx)
                 ctx.memo.clear()  # MkDocs reuses the memory of reports, scorecards, slots
                 with timing.stage("mkdocs"):
-                    warnings = run_mkdocs(Path(work) / "mkdocs.yml", staged,
+                    warnings = run_mkdocs(work / "mkdocs.yml", staged,
                                           strict=options.strict, build_date=ctx.build_date,
                                           registry=registry, templates=templates)
+            finally:
+                with timing.stage("swap"):
+                    shutil.rmtree(work, ignore_errors=True)
         (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        swap_in(staged, output)
+        with timing.stage("swap"):
+            swap_in(staged, output)
     for message in warnings:
         progress.warning(message)
     what = "docs tree and mkdocs.yml" if options.docs_only else "site"

@@ -648,7 +648,8 @@ def _report_lines(v: ScorecardVerification) -> list[tuple[str, float, str, float
            (f"sha256 {v.sha256}", 6.5, GREY, 0.15),
            (f"run {v.timestamp or 'without a timestamp'} · matching cases: {v.passed} passed, "
             f"{v.failed} failed, {v.skipped} skipped", 6.5, GREY, 0.15),
-           (f"{STATE_LABELS[v.state].capitalize()}: {v.reason}", 7.0,
+           (f"{STATE_LABELS[v.state].capitalize()}: "
+            + (f"{len(v.failures)} matching case(s)" if v.failures else v.reason), 7.0,
             VERIFIED_COLOURS[v.state], 0.15)]
     out += [(f"{f.outcome}: {f.case}: {f.message}", 6.5, VERMILLION, 0.3)
             for f in v.failures[:20]]

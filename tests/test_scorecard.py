@@ -136,8 +136,8 @@ def test_page_leads_with_the_score_then_gaps_then_every_test(
     for link in ("(scorecard.json)", "(scorecard.csv)", "(scorecard.pdf)", "(index.md)"):
         assert link in text
     assert "| **data-1** Feature expectations are captured in a schema | automated (1) | " \
-           "Data team | 2026-01-30, every commit |" in text
-    assert "| **data-3** No feature&#39;s cost is too much | not done (0) |  |  |  |" in text
+           "[self-declared](#verify-data-1) | Data team | 2026-01-30, every commit |" in text
+    assert "| **data-3** No feature&#39;s cost is too much | not done (0) | — |  |  |  |" in text
     assert "[ci-run](https://ci.example.com/runs/1)" in text
     assert "<p>Checked with <strong>pandera</strong>.</p>" in text
 

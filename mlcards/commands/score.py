@@ -58,7 +58,21 @@ def score_file(path: Path, fmt: str) -> str:
             + table(("section", "score", "max"), rows, right={1, 2})
             + f"level {score.level.range_text}: {score.level.summary}\n"
             + f"weakest section: {score.weakest.title}\n"
-            + f"tests not done ({len(score.gaps)}): {gaps}\n")
+            + f"tests not done ({len(score.gaps)}): {gaps}\n"
+            + automation_text(score))
+
+
+def automation_text(score: Score) -> str:
+    """Which automated claims the JUnit reports verify (one line, more when some fail)."""
+    claims = score.automated_claims
+    if not claims:
+        return ""
+    lines = [f"automated claims verified by CI test reports: {len(score.verified)} of "
+             f"{len(claims)} ({_n(score.verified_points)} of {_n(score.total_points)} points)"]
+    lines += [f"  {t.id} {t.verification.state}: {t.verification.reason}"
+              for t in claims if t.verification is not None
+              and t.verification.state in ("failed", "unverified")]
+    return "\n".join(lines) + "\n"
 
 
 def score_data(score: Score) -> dict[str, Any]:
@@ -71,7 +85,8 @@ def score_data(score: Score) -> dict[str, Any]:
         "weakest_section": score.weakest.id,
         "sections": [{"id": s.id, "title": s.title, "score": s.score, "maximum": s.maximum}
                      for s in score.sections],
-        "tests": [{"id": t.id, "section": t.section, "status": t.status, "points": t.points}
+        "tests": [{"id": t.id, "section": t.section, "status": t.status, "points": t.points,
+                   "verified": t.verification.state if t.verification else None}
                   for t in score.tests],
     }
 

@@ -11,12 +11,14 @@ RULE_MODULES (imported before the rules run).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from mlcards.compute.readiness import Score, score_version
+from mlcards.compute.verification import STATE_LABELS, Verification, verify_claims
 from mlcards.errors import InvalidInput, Problem
 from mlcards.validate.registry import ModelVersion, Registry
 
@@ -102,6 +104,45 @@ def readiness_minimum(cc: CheckContext) -> Iterator[Finding]:
                              f"readiness {score.final:g} is below the minimum "
                              f"{cc.min_score:g} (weakest section: {w.title}, {w.score:g} of "
                              f"{w.maximum:g}){suffix}", severity)
+
+
+def _as_of(cc: CheckContext) -> dt.date | None:
+    return dt.date.fromisoformat(cc.as_of[:10]) if cc.as_of else None
+
+
+@rule
+def automation_verified(cc: CheckContext) -> Iterator[Finding]:
+    """`automated` claims checked against their JUnit reports, as of --as-of (else the
+    assessment date): a failing matching case is always reported; an unverified claim
+    is a warning; with `policy.require_verified_automation` both, and claims that name
+    no report, fail approved versions."""
+    required = cc.registry.config.policy.require_verified_automation
+    as_of = _as_of(cc)
+    for mv in cc.registry.versions():
+        if mv.readiness is None or mv.card.status not in (*GATED_STATUSES, *REPORTED_STATUSES):
+            continue
+        gated = cc.gated(mv)
+        suffix = "" if gated else f"; not gated (status {mv.card.status})"
+        for test_id, v in verify_claims(cc.registry.root, mv.readiness, as_of).items():
+            if v.state == "verified" or (v.state == "self-declared" and not required):
+                continue
+            severity: Severity = "info" if not gated else "error" if required else "warning"
+            loc: tuple[str | int, ...] = ("tests", test_id,
+                                          "junit" if v.report else "status")
+            yield cc.finding(mv, "readiness", loc, f"readiness.automation-{v.state}",
+                             _claim_message(test_id, v, required) + suffix, severity)
+
+
+def _claim_message(test_id: str, v: Verification, required: bool) -> str:
+    where = f"its JUnit report {v.report}" if v.report else "no JUnit report"
+    if v.state == "failed":
+        return (f"{test_id} is claimed automated but a matching case of {where} failed: "
+                f"{v.reason} (scores 0)")
+    if v.state == "self-declared":
+        return (f"{test_id} is claimed automated with {where}; the policy requires verified "
+                "automation (name the CI run's report in `junit`)")
+    need = "; the policy requires verified automation" if required else ""
+    return f"{test_id} automated claim is {STATE_LABELS[v.state]}: {v.reason}{need}"
 
 
 def load_rules() -> list[Rule]:

@@ -3,19 +3,29 @@
 A test scores 0 (not done), 0.5 (manual) or 1 (automated); a section scores
 the sum of its tests; the final score is the minimum over the sections
 (Breck et al., "The ML Test Score", 2017). A test marked not applicable still
-scores 0: the rubric has no "not applicable".
+scores 0: the rubric has no "not applicable". An `automated` claim that names a
+JUnit report scores what the report verifies (mlcards.compute.verification).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcards.compute.verification import Verification, points_for, verify_claims
 from mlcards.errors import InvalidInput, MlcardsError, Problem
 from mlcards.load.yaml import did_you_mean
 from mlcards.schema.readiness import Readiness, TestAssessment, TestStatus
 from mlcards.validate.documents import SourceFile, read_source, validate_document
-from mlcards.validate.registry import CONFIG_FILE, ModelVersion, Registry, _rubrics
+from mlcards.validate.registry import (
+    CONFIG_FILE,
+    ModelVersion,
+    Registry,
+    _rubrics,
+    check_reports,
+)
 from mlcards.validate.rubric import Level, Rubric
 
 POINTS: dict[TestStatus, float] = {"not-done": 0.0, "manual": 0.5, "automated": 1.0}
@@ -31,6 +41,8 @@ class TestScore:
     status: TestStatus
     points: float
     assessment: TestAssessment
+    verification: Verification | None = None
+    """The JUnit report's verdict on an `automated` claim (None: not claimed)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,25 @@ class Score:
         return [t for s in self.sections for t in s.tests]
 
     @property
+    def verified_points(self) -> float:
+        """Points of tests whose `automated` claim a JUnit report verified."""
+        return sum(t.points for t in self.tests
+                   if t.verification is not None and t.verification.state == "verified")
+
+    @property
+    def total_points(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    @property
+    def automated_claims(self) -> list[TestScore]:
+        return [t for t in self.tests if t.verification is not None]
+
+    @property
+    def verified(self) -> list[TestScore]:
+        return [t for t in self.automated_claims
+                if t.verification is not None and t.verification.state == "verified"]
+
+    @property
     def gaps(self) -> list[TestScore]:
         """Tests not done, in rubric order."""
         return [t for t in self.tests if t.status == "not-done"]
@@ -87,8 +118,11 @@ def unknown_tests(readiness: Readiness, rubric: Rubric) -> list[str]:
     return [t for t in readiness.tests if t not in ids]
 
 
-def score_assessment(readiness: Readiness, rubric: Rubric) -> Score:
-    """Score every rubric test; tests the assessment does not mention are not done."""
+def score_assessment(readiness: Readiness, rubric: Rubric,
+                     verifications: Mapping[str, Verification] | None = None) -> Score:
+    """Score every rubric test; tests the assessment does not mention are not done.
+    `verifications` (test id -> the JUnit report's verdict) set the points of
+    `automated` claims; without them every claim scores as declared."""
     unknown = unknown_tests(readiness, rubric)
     if unknown:
         raise UnknownTests(f"test id(s) not in rubric {rubric.rubric!r}: {', '.join(unknown)}")
@@ -97,8 +131,9 @@ def score_assessment(readiness: Readiness, rubric: Rubric) -> Score:
         tests = []
         for test in section.tests:
             assessment = readiness.tests.get(test.id, TestAssessment())
+            v = (verifications or {}).get(test.id)
             tests.append(TestScore(test.id, test.title, section.id, assessment.status,
-                                   POINTS[assessment.status], assessment))
+                                   points_for(assessment.status, v, POINTS), assessment, v))
         total = sum(t.points for t in tests)
         sections.append(SectionScore(section.id, section.title, total, float(len(tests)),
                                      tuple(tests)))
@@ -114,11 +149,14 @@ def rubric_for(registry: Registry, readiness: Readiness) -> Rubric:
     return registry.rubrics[readiness.rubric]
 
 
-def score_version(registry: Registry, mv: ModelVersion) -> Score | None:
-    """The score of a model version, or None when it has no readiness.yaml."""
+def score_version(registry: Registry, mv: ModelVersion,
+                  as_of: dt.date | None = None) -> Score | None:
+    """The score of a model version, or None when it has no readiness.yaml. Its JUnit
+    reports are judged as of `as_of` (default: the assessment date)."""
     if mv.readiness is None:
         return None
-    return score_assessment(mv.readiness, rubric_for(registry, mv.readiness))
+    return score_assessment(mv.readiness, rubric_for(registry, mv.readiness),
+                            verify_claims(registry.root, mv.readiness, as_of))
 
 
 def previous_assessed(registry: Registry, mv: ModelVersion) -> ModelVersion | None:
@@ -164,10 +202,12 @@ class TestChange:
     title: str
     before: TestStatus
     after: TestStatus
+    before_points: float
+    after_points: float
 
     @property
     def delta(self) -> float:
-        return POINTS[self.after] - POINTS[self.before]
+        return self.after_points - self.before_points
 
 
 @dataclass(frozen=True)
@@ -195,8 +235,9 @@ def compare_scores(before: Score, after: Score, before_version: str) -> ScoreCha
     moved = []
     for t in after.tests:
         old_test = before.test(t.id) if same else None
-        if old_test is not None and old_test.status != t.status:
-            moved.append(TestChange(t.id, t.title, old_test.status, t.status))
+        if old_test is not None and (old_test.status, old_test.points) != (t.status, t.points):
+            moved.append(TestChange(t.id, t.title, old_test.status, t.status,
+                                    old_test.points, t.points))
     return ScoreChange(before_version, same, before.final, after.final, sections, tuple(moved))
 
 
@@ -229,9 +270,11 @@ def score_readiness_file(path: Path) -> tuple[Score, SourceFile]:
     problems.extend(src.doc.problem(("tests", t), f"unknown test id {t!r} in rubric "
                                     f"{rubric.rubric!r}{did_you_mean(t, ids)}", key=True)
                     for t in unknown_tests(readiness, rubric))
+    root = find_registry_root(path.resolve().parent) or path.resolve().parent
+    check_reports(root, readiness, src, problems)
     if _errors(problems):
         raise InvalidInput(problems)
-    return score_assessment(readiness, rubric), src
+    return score_assessment(readiness, rubric, verify_claims(root, readiness)), src
 
 
 def _registry_rubrics(folder: Path, problems: list[Problem]) -> dict[str, Rubric]:

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +30,8 @@ from mlcards.compute.provenance import (
     seal,
     sha256_file,
 )
-from mlcards.compute.readiness import Score, rubric_source
+from mlcards.compute.readiness import Score, TestScore, rubric_source
+from mlcards.compute.verification import VerifiedState, report_files
 from mlcards.schema.common import Person, StrictModel
 from mlcards.schema.readiness import Readiness, TestStatus
 from mlcards.validate.registry import ModelVersion, Registry
@@ -46,12 +48,40 @@ class ScorecardEvidence(StrictModel):
                                description="SHA-256 of the registry file at `path`.")
 
 
+class ScorecardCaseFailure(StrictModel):
+    case: str = Field(description="classname::name of the failed test case.")
+    outcome: Literal["failed", "error"]
+    message: str = ""
+
+
+class ScorecardVerification(StrictModel):
+    """What the JUnit report named by an `automated` claim says."""
+
+    state: VerifiedState = Field(
+        description="verified (1 point: matching cases passed, report fresh), failed (0: a "
+                    "matching case failed), unverified (0.5: report missing, stale or no "
+                    "matching case), self-declared (1: no report named).")
+    reason: str
+    report: str | None = Field(default=None, description="Report file, relative to the root.")
+    sha256: str | None = Field(default=None, pattern=SHA256,
+                               description="SHA-256 of the report file.")
+    timestamp: str | None = Field(default=None,
+                                  description="When the report's run started (ISO 8601).")
+    passed: int = Field(default=0, description="Matching cases that passed.")
+    failed: int = Field(default=0, description="Matching cases that failed or errored.")
+    skipped: int = Field(default=0, description="Matching cases that were skipped.")
+    failures: list[ScorecardCaseFailure] = Field(default_factory=list)
+
+
 class ScorecardTest(StrictModel):
     id: str
     title: str
     section: str = Field(description="Section id.")
-    status: TestStatus
-    points: float = Field(description="0 not done, 0.5 manual, 1 automated.")
+    status: TestStatus = Field(description="The status the assessment claims.")
+    points: float = Field(description="0 not done, 0.5 manual, 1 automated; an automated "
+                          "claim scores what its JUnit report verifies (see verification).")
+    verification: ScorecardVerification | None = Field(
+        default=None, description="The JUnit report's verdict on an automated claim.")
     owner: str | None = None
     last_run: dt.date | None = None
     schedule: str | None = None
@@ -139,7 +169,8 @@ def scorecard_inputs(registry: Registry, mv: ModelVersion, score: Score) -> list
         paths.append(custom)
     evidence = [evidence_file(mv, ev.path) for t in mv.readiness.tests.values()
                 for ev in t.evidence if ev.path is not None]
-    return paths + [p for p in evidence if p.is_file()]  # a folder has no hash
+    return paths + [p for p in evidence if p.is_file()] \
+        + report_files(registry.root, mv.readiness)  # a folder has no hash
 
 
 def build_scorecard(registry: Registry, mv: ModelVersion, score: Score,
@@ -161,8 +192,7 @@ def build_scorecard(registry: Registry, mv: ModelVersion, score: Score,
         "weakest_section": score.weakest.id,
         "sections": [{"id": s.id, "title": s.title, "score": s.score, "maximum": s.maximum}
                      for s in score.sections],
-        "tests": [_test_entry(root, mv, t.id, t.title, t.section, t.status, t.points, readiness)
-                  for t in score.tests],
+        "tests": [_test_entry(root, mv, t, readiness) for t in score.tests],
         **_people(readiness),
         "provenance": {
             "inputs": [{"path": f.path, "sha256": f.sha256}
@@ -175,12 +205,20 @@ def build_scorecard(registry: Registry, mv: ModelVersion, score: Score,
     return seal_scorecard(doc)
 
 
-def _test_entry(root: Path, mv: ModelVersion, test_id: str, title: str, section: str,
-                status: TestStatus, points: float, readiness: Readiness) -> dict[str, object]:
+def _test_entry(root: Path, mv: ModelVersion, t: TestScore,
+                readiness: Readiness) -> dict[str, object]:
+    test_id, title, section, status, points = t.id, t.title, t.section, t.status, t.points
     a = readiness.tests.get(test_id)
     if a is None:
         return {"id": test_id, "title": title, "section": section, "status": status,
                 "points": points, "evidence": []}
+    v = t.verification
+    verification = None if v is None else {
+        "state": v.state, "reason": v.reason, "report": v.report, "sha256": v.sha256,
+        "timestamp": v.timestamp, "passed": v.passed, "failed": v.failed,
+        "skipped": v.skipped,
+        "failures": [{"case": f.case, "outcome": f.outcome, "message": f.message}
+                     for f in v.failures]}
     evidence = []
     for ev in a.evidence:
         path = evidence_file(mv, ev.path) if ev.path is not None else None
@@ -191,7 +229,7 @@ def _test_entry(root: Path, mv: ModelVersion, test_id: str, title: str, section:
             "points": points, "owner": a.owner,
             "last_run": a.last_run.isoformat() if a.last_run else None,
             "schedule": a.schedule, "not_applicable": a.not_applicable, "note": a.note,
-            "evidence": evidence}
+            "evidence": evidence, "verification": verification}
 
 
 def _people(r: Readiness) -> dict[str, object]:
@@ -217,11 +255,39 @@ def scorecard_json(card: Scorecard) -> bytes:
     return pretty_json(scorecard_dict(card))
 
 
+@dataclass(frozen=True)
+class Automation:
+    """How much of a scorecard's automation is verified by CI test reports."""
+
+    claims: int
+    """Tests claimed `automated`."""
+    verified: int
+    failed: int
+    unverified: int
+    self_declared: int
+    verified_points: float
+    """Points of the verified tests."""
+    total_points: float
+    """Points of every test."""
+
+
+def automation(tests: Iterable[ScorecardTest]) -> Automation:
+    tests = list(tests)
+    states = [t.verification.state for t in tests if t.verification is not None]
+    return Automation(len(states), states.count("verified"), states.count("failed"),
+                      states.count("unverified"), states.count("self-declared"),
+                      sum(t.points for t in tests if t.verification is not None
+                          and t.verification.state == "verified"),
+                      sum(t.points for t in tests))
+
+
 # --------------------------------------------------------------------------- CSV
 
 TEST_COLUMNS = ("model_id", "model_version", "section", "test_id", "test_title", "status",
                 "points", "owner", "last_run", "schedule", "not_applicable", "note",
-                "evidence", "final_score", "level", "weakest_section", "rubric",
+                "evidence", "verified", "verification", "junit_report", "junit_sha256",
+                "junit_timestamp", "cases_passed", "cases_failed", "cases_skipped",
+                "final_score", "level", "weakest_section", "rubric",
                 "rubric_version", "assessor", "approver", "assessment_date", "next_review",
                 "mlcards_version", "revision", "inputs", "scorecard_sha256")
 
@@ -250,6 +316,15 @@ def evidence_text(ev: ScorecardEvidence) -> str:
     return f"{label} sha256={ev.sha256}" if ev.sha256 else label
 
 
+def verification_cells(v: ScorecardVerification | None) -> tuple[object, ...]:
+    """verified, verification, junit_report, junit_sha256, junit_timestamp and the
+    passed / failed / skipped counts (empty cells when the test claims no automation)."""
+    if v is None:
+        return (None,) * 8
+    return (v.state, v.reason, v.report, v.sha256, v.timestamp,
+            *((v.passed, v.failed, v.skipped) if v.report and v.sha256 else (None,) * 3))
+
+
 def scorecard_csv(card: Scorecard) -> bytes:
     """scorecard.csv bytes: one row per test, scorecard-wide columns repeated."""
     p = card.provenance
@@ -262,5 +337,5 @@ def scorecard_csv(card: Scorecard) -> bytes:
     rows = [(card.model.id, card.model.version, t.section, t.id, t.title, t.status, t.points,
              t.owner, t.last_run.isoformat() if t.last_run else None, t.schedule,
              t.not_applicable, t.note, " | ".join(evidence_text(e) for e in t.evidence),
-             *common) for t in card.tests]
+             *verification_cells(t.verification), *common) for t in card.tests]
     return write_csv(TEST_COLUMNS, rows)

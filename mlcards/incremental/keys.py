@@ -2,10 +2,11 @@
 
 Keys, from narrow to wide (each also holds `cache.code_key()`):
 
-- version inputs: the version's YAML files, its predictions CSV and evidence files;
+- version inputs: the version's YAML files, its predictions CSV, evidence files and
+  JUnit reports;
 - evaluation report: evaluation.yaml, predictions, the policy;
-- scorecard: the version's card, readiness and evidence files, the rubrics, the
-  source revision;
+- scorecard: the version's card, readiness, evidence files and JUnit reports, the
+  rubrics, the source revision;
 - scorecard files (page, JSON, CSV, PDF, chart): the same for this version and the
   earlier ones (the page compares with the previous assessment);
 - model pages: every version of the model, registry settings, revision, build
@@ -48,6 +49,7 @@ def version_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
             parts.append(sorted((test_id, e.path, file_sha256((mv.folder / e.path).resolve()))
                                 for test_id, t in mv.readiness.tests.items()
                                 for e in t.evidence if e.path is not None))
+            parts.append(junit_shas(ctx, mv))
         return digest(*parts)
 
     return _memo(ctx, "version", mv.key, make)
@@ -62,9 +64,19 @@ def readiness_inputs(ctx: BuildContext, mv: ModelVersion) -> str:
             (test_id, e.path, file_sha256((mv.folder / e.path).resolve()))
             for test_id, t in mv.readiness.tests.items() for e in t.evidence
             if e.path is not None)
-        return digest(mv.key, files, evidence)
+        return digest(mv.key, files, evidence, junit_shas(ctx, mv))
 
     return _memo(ctx, "readiness", mv.key, make)
+
+
+def junit_shas(ctx: BuildContext, mv: ModelVersion) -> list[tuple[str, str, str]]:
+    """(test id, path, SHA-256) of each JUnit report the version's readiness names
+    (registry-relative; 'missing' for one that is not there)."""
+    if mv.readiness is None:
+        return []
+    root = ctx.registry.root
+    return sorted((test_id, t.junit, file_sha256((root / t.junit).resolve()))
+                  for test_id, t in mv.readiness.tests.items() if t.junit is not None)
 
 
 def predictions_sha(mv: ModelVersion) -> str | None:

@@ -47,7 +47,14 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Text
 
-from mlcards.compute.scorecard_data import Scorecard, ScorecardSection, ScorecardTest
+from mlcards.compute.scorecard_data import (
+    Scorecard,
+    ScorecardSection,
+    ScorecardTest,
+    ScorecardVerification,
+    automation,
+)
+from mlcards.compute.verification import STATE_LABELS
 from mlcards.plots import OKABE_ITO, new_figure, svg_bytes
 from mlcards.plots.canvas import ASCENT, MIDDLE
 
@@ -55,6 +62,8 @@ BLUE, ORANGE, GREEN, VERMILLION = OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKAB
 GREY, LIGHT, INK = "#6b6b6b", "#e6e6e6", "#1a1a1a"
 STATUS_COLOURS = {"automated": GREEN, "manual": ORANGE, "not-done": VERMILLION}
 STATUS_TEXT = {"automated": "automated", "manual": "manual", "not-done": "not done"}
+VERIFIED_COLOURS = {"verified": GREEN, "failed": VERMILLION, "unverified": ORANGE,
+                    "self-declared": GREY}
 A4 = (8.27, 11.69)
 MARGIN = 0.7
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}
@@ -427,7 +436,17 @@ def _summary(page: Page, card: Scorecard) -> None:
     page.text(x, f"Weakest section: {_clip(weakest.title, 40)} "
               f"({points_text(weakest.score)} of {points_text(weakest.maximum)})", 9,
               y=top + 0.66, color=VERMILLION)
-    page.y = top + 1.0
+    page.text(x, automation_line(card), 8.5, y=top + 0.86, color=GREY)
+    page.y = top + 1.1
+
+
+def automation_line(card: Scorecard) -> str:
+    a = automation(card.tests)
+    if not a.claims:
+        return "No test is claimed automated."
+    return (f"Automated claims verified by CI test reports: {a.verified} of {a.claims} "
+            f"({points_text(a.verified_points)} of {points_text(a.total_points)} points "
+            "verified)")
 
 
 def _assessment(page: Page, card: Scorecard) -> None:
@@ -485,8 +504,8 @@ def _gaps(page: Page, card: Scorecard) -> None:
 
 TABLE_TITLE = 50
 """Characters of a title in the table of every test (the details pages print it whole)."""
-COLUMNS = (("Test", 0.0), ("Title", 0.62), ("Status", 3.4), ("Pts", 4.05), ("Owner", 4.35),
-           ("Last run", 5.45), ("Schedule", 6.15))
+COLUMNS = (("Test", 0.0), ("Title", 0.62), ("Claimed", 3.4), ("Verified", 4.0),
+           ("Pts", 4.72), ("Owner", 4.95), ("Last run", 5.8), ("Schedule", 6.4))
 
 
 def _tests_table(page: Page, card: Scorecard, room: float) -> None:
@@ -510,12 +529,15 @@ def _tests_table(page: Page, card: Scorecard, room: float) -> None:
 def _test_rows(page: Page, tests: list[ScorecardTest], size: float, pitch: float) -> None:
     for i, t in enumerate(tests):
         y = page.y + i * pitch
+        v = t.verification
         cells = (t.id, _clip(t.title, TABLE_TITLE), STATUS_TEXT[t.status],
-                 points_text(t.points), _clip(t.owner, 18),
-                 t.last_run.isoformat() if t.last_run else "", _clip(t.schedule, 13))
+                 STATE_LABELS[v.state] if v else "—", points_text(t.points),
+                 _clip(t.owner, 15), t.last_run.isoformat() if t.last_run else "",
+                 _clip(t.schedule, 9))
+        colours = {"Claimed": STATUS_COLOURS[t.status],
+                   "Verified": VERIFIED_COLOURS[v.state] if v else GREY}
         for (name, x), cell in zip(COLUMNS, cells, strict=True):
-            page.text(MARGIN + x, cell, size, y=y,
-                      color=STATUS_COLOURS[t.status] if name == "Status" else INK)
+            page.text(MARGIN + x, cell, size, y=y, color=colours.get(name, INK))
     page.y += pitch * len(tests)
 
 
@@ -582,12 +604,15 @@ def _details(card: Scorecard) -> list[Page]:
     indent = MARGIN + 0.55
     listed = False
     for t in card.tests:
-        if not (t.note or t.evidence or t.schedule or len(t.title) > TABLE_TITLE):
+        report = t.verification if t.verification and t.verification.report else None
+        if not (t.note or t.evidence or t.schedule or report or len(t.title) > TABLE_TITLE):
             continue
         listed = True
         for i, part in enumerate(textwrap.wrap(f"{t.id}  {t.title}", DETAIL_WIDTH - 10)):
             line(part, 7.5, bold=i == 0, pitch=0.16)
-        facts = [STATUS_TEXT[t.status], f"{points_text(t.points)} point(s)",
+        verdict = t.verification.state if t.verification else None
+        facts = [STATUS_TEXT[t.status] + (f" (claimed; {STATE_LABELS[verdict]})" if verdict
+                                          else ""), f"{points_text(t.points)} point(s)",
                  f"owner {t.owner}" if t.owner else "",
                  f"last run {t.last_run.isoformat()}" if t.last_run else "",
                  f"schedule: {t.schedule}" if t.schedule else ""]
@@ -609,8 +634,29 @@ def _details(card: Scorecard) -> list[Page]:
                      url=e.url)
             if e.sha256:
                 line(f"sha256 {e.sha256}", 6.5, x=indent + 0.15, color=GREY)
+        if report is not None:
+            for text, size, colour, at in _report_lines(report):
+                for part in textwrap.wrap(text, DETAIL_WIDTH - (4 if at else 0)):
+                    line(part, size, x=indent + at, color=colour)
         pages[-1].y += 0.06
     return pages if listed else []
+
+
+def _report_lines(v: ScorecardVerification) -> list[tuple[str, float, str, float]]:
+    """(text, size, colour, indent) of a test's JUnit report in the details pages."""
+    out = [(f"CI test report (JUnit): {v.report}", 7.0, INK, 0.0),
+           (f"sha256 {v.sha256}", 6.5, GREY, 0.15),
+           (f"run {v.timestamp or 'without a timestamp'} · matching cases: {v.passed} passed, "
+            f"{v.failed} failed, {v.skipped} skipped", 6.5, GREY, 0.15),
+           (f"{STATE_LABELS[v.state].capitalize()}: "
+            + (f"{len(v.failures)} matching case(s)" if v.failures else v.reason), 7.0,
+            VERIFIED_COLOURS[v.state], 0.15)]
+    out += [(f"{f.outcome}: {f.case}: {f.message}", 6.5, VERMILLION, 0.3)
+            for f in v.failures[:20]]
+    if len(v.failures) > 20:
+        out.append((f"… and {len(v.failures) - 20} more failed cases in scorecard.json", 6.5,
+                    GREY, 0.3))
+    return out
 
 
 # --------------------------------------------------------------------------- document

@@ -28,6 +28,7 @@ from jinja2 import Environment
 
 from mlcards import reuse, timing
 from mlcards.compute.readiness import Score, score_assessment
+from mlcards.compute.verification import verify_claims
 from mlcards.outputs import OutputFile
 from mlcards.validate.registry import ModelVersion, Registry
 
@@ -75,7 +76,9 @@ class BuildContext:
         if readiness is None:
             return None
         rubric = self.registry.rubrics[readiness.rubric]
-        result: Score = self.cached("score", mv, lambda: score_assessment(readiness, rubric))
+        root = self.registry.root
+        result: Score = self.cached("score", mv, lambda: score_assessment(
+            readiness, rubric, verify_claims(root, readiness)))
         return result
 
     def has_file(self, path: str) -> bool:

@@ -29,11 +29,13 @@ from mlcards.compute.readiness import (
 from mlcards.compute.scorecard_data import (
     Scorecard,
     ScorecardEvidence,
+    automation,
     build_scorecard,
     scorecard_csv,
     scorecard_json,
     write_csv,
 )
+from mlcards.compute.verification import STATE_LABELS
 from mlcards.outputs import OutputFile
 from mlcards.render.context import BuildContext, card_fragment, files_of, producer, whole_registry
 from mlcards.validate.registry import ModelVersion
@@ -142,7 +144,8 @@ def page_context(ctx: BuildContext, mv: ModelVersion, card: Scorecard) -> dict[s
         "weakest": score.weakest, "gaps": [t for t in card.tests if t.status == "not-done"],
         "sections": [(s, [t for t in card.tests if t.section == s.id]) for s in card.sections],
         "evidence": {t.id: [evidence_view(e) for e in t.evidence] for t in card.tests},
-        "status_label": STATUS_LABELS, "pts": points, "signed": signed,
+        "status_label": STATUS_LABELS, "state_label": STATE_LABELS, "pts": points,
+        "signed": signed, "automation": automation(card.tests),
         "min_score": min_readiness(ctx), "meets": meets_policy(ctx, mv),
         "gated": mv.card.status == "approved", "chart": CHART,
         "previous_link": href(f"../{change.before_version}/scorecard.md") if change else None,
@@ -221,10 +224,17 @@ class ScorecardBrief:
     mlcards_version: str
     revision: str | None
     inputs: str
+    claims: int = 0
+    """Tests claimed automated."""
+    verified: int = 0
+    """Of those, verified by their CI test report."""
+    verified_points: float = 0.0
+    total_points: float = 0.0
 
     @classmethod
     def of(cls, c: Scorecard) -> ScorecardBrief:
         p = c.provenance
+        a = automation(c.tests)
         return cls(c.final_score, c.maximum, BriefLevel(c.level.range, c.level.summary),
                    tuple(BriefSection(s.id, s.title, s.score) for s in c.sections),
                    c.weakest_section, sum(t.status == "not-done" for t in c.tests),
@@ -232,7 +242,8 @@ class ScorecardBrief:
                    c.approver.name if c.approver else None, c.date.isoformat(),
                    c.next_review.isoformat() if c.next_review else None, c.sha256,
                    p.mlcards_version, p.revision,
-                   "; ".join(f"{i.path}={i.sha256}" for i in p.inputs))
+                   "; ".join(f"{i.path}={i.sha256}" for i in p.inputs), a.claims, a.verified,
+                   a.verified_points, a.total_points)
 
 
 def scorecard_brief(ctx: BuildContext, mv: ModelVersion) -> ScorecardBrief | None:
@@ -282,7 +293,8 @@ def readiness_csv(ctx: BuildContext, rows: list[IndexRow]) -> bytes:
     sections = section_columns(rows)
     columns = ["model_id", "model_name", "version", "status", "assessed", "final_score",
                "maximum", "level", "level_summary", "weakest_section", "weakest_score",
-               *[f"section_{s}" for s in sections], "gaps", "meets_policy", "gated",
+               *[f"section_{s}" for s in sections], "gaps", "automated_claims",
+               "verified_claims", "verified_points", "total_points", "meets_policy", "gated",
                "min_readiness", "rubric", "rubric_version", "assessor", "approver",
                "assessment_date", "next_review", "scorecard", "scorecard_sha256",
                "mlcards_version", "revision", "inputs"]
@@ -296,11 +308,12 @@ def _csv_row(ctx: BuildContext, row: IndexRow, sections: list[str]) -> list[obje
     policy = ["yes" if row.meets else "no", "yes" if row.gated else "no",
               min_readiness(ctx)]
     if c is None:
-        return [*head, *[None] * (6 + len(sections) + 1), *policy, *[None] * 11]
+        return [*head, *[None] * (6 + len(sections) + 5), *policy, *[None] * 11]
     weakest = next(s for s in c.sections if s.id == c.weakest_section)
     scores = {s.id: s.score for s in c.sections}
     return [*head, c.final_score, c.maximum, c.level.range, c.level.summary, weakest.id,
-            weakest.score, *[scores.get(s) for s in sections], c.not_done, *policy,
+            weakest.score, *[scores.get(s) for s in sections], c.not_done, c.claims,
+            c.verified, c.verified_points, c.total_points, *policy,
             c.rubric.id, c.rubric.version, c.assessor, c.approver, c.date, c.next_review,
             scorecard_path(mv), c.sha256, c.mlcards_version, c.revision, c.inputs]
 

@@ -32,6 +32,10 @@ class Policy(StrictModel):
         default=False,
         description="Also fail on per-group (slice) regressions, not only overall ones.")
     stale: Literal["warn", "fail"] = "warn"
+    require_verified_automation: bool = Field(
+        default=False,
+        description="Approved versions fail `mlcards check` when a test claimed "
+                    "`automated` is not verified by a passing, fresh JUnit report.")
 
 
 class RegistryConfig(StrictModel):

@@ -33,6 +33,21 @@ class TestAssessment(StrictModel):
     schedule: str | None = Field(default=None, description="e.g. every commit, nightly.")
     not_applicable: Markdown | None = Field(
         default=None, description="Why the test does not apply (it still scores 0).")
+    junit: str | None = Field(
+        default=None,
+        description="JUnit XML report of the CI run that ran this test, relative to the "
+                    "registry root. It verifies an `automated` claim: every matching case "
+                    "passed (and the report is fresh) scores 1, a failed case 0, no "
+                    "matching case, a missing or stale report 0.5 (as manual).")
+    cases: list[str] = Field(
+        default_factory=list,
+        description="Glob patterns for the report's cases that run this test, matched "
+                    "against `classname::name`, `name` and the pytest node id "
+                    "(`tests/test_x.py::test_y`); empty: every case of the report.")
+    max_age_days: int | None = Field(
+        default=None, ge=0,
+        description="The report's run may be at most this many days older than the "
+                    "assessment date (or `mlcards check --as-of`).")
 
 
 class Readiness(StrictModel):

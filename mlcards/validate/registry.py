@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from mlcards import reuse
 from mlcards.errors import InvalidInput, Problem, display_path
+from mlcards.load.junit import JunitError, read_junit
 from mlcards.load.yaml import (
     LoadedYaml,
     did_you_mean,
@@ -366,6 +367,40 @@ def _check_readiness(mv: ModelVersion, root: Path, rubrics: dict[str, Rubric],
             if ev.path is None and ev.url is None:
                 problems.append(doc.problem(("tests", test_id, "evidence", j),
                                             "evidence needs a `url` or a `path`"))
+    check_reports(root, mv.readiness, doc, problems)
+
+
+def check_reports(root: Path, readiness: Readiness, doc: SourceFile,
+                  problems: list[Problem]) -> None:
+    """The JUnit reports of an assessment: confined to the registry, read safely (a
+    hostile or malformed report is an error located in it); a missing one is a
+    warning (its claim counts as manual)."""
+    for test_id, a in readiness.tests.items():
+        loc: tuple[str | int, ...] = ("tests", test_id)
+        if a.junit is None:
+            for key, given in (("cases", bool(a.cases)),
+                               ("max_age_days", a.max_age_days is not None)):
+                if given:
+                    problems.append(doc.problem((*loc, key), f"`{key}` needs `junit`: the "
+                                                "JUnit XML report that ran this test"))
+            continue
+        field = format_loc((*loc, "junit"))
+        path = confined_path(root, a.junit, root, doc, (*loc, "junit"), problems)
+        if path is None:
+            continue
+        if not path.is_file():
+            what = "is a folder" if path.exists() else "does not exist"
+            problems.append(doc.doc.problem((*loc, "junit"), f"JUnit report {a.junit!r} {what} "
+                                        "(relative to the registry root); the automated "
+                                        "claim counts as manual (0.5)", severity="warning"))
+            continue
+        try:
+            read_junit(path, field)
+        except JunitError as exc:
+            line, column = doc.doc.locate((*loc, "junit"))
+            p = exc.problem
+            problems.append(Problem(p.file, p.line, p.column, p.field,
+                                    f"{p.message} (the report of {doc.name}:{line}:{column})"))
 
 
 def _check_custom(mv: ModelVersion, root: Path, config: RegistryConfig,

@@ -9,6 +9,7 @@ Links are relative to the version's card page `models/<id>/<version>/index.md`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +120,7 @@ class MetricTable:
     rows: list[tuple[str, list[MetricChange | None]]]
 
 
-def metric_table(changes: list[MetricChange]) -> MetricTable:
+def metric_table(changes: Sequence[MetricChange]) -> MetricTable:
     names = list(dict.fromkeys(m.metric for m in changes))
     direction = {m.metric: m.higher_is_better for m in reversed(changes)}
     cells = {(m.slice_label, m.metric): m for m in changes}

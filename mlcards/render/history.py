@@ -130,7 +130,7 @@ def metric_table(changes: Sequence[MetricChange]) -> MetricTable:
     def rank(row: tuple[str, list[MetricChange | None]]) -> int:
         if row[0] == "overall":
             return 0
-        return 1 if any(c is not None and c.change == "regressed" for c in row[1]) else 2
+        return 1 if any(c is not None and c.is_regression for c in row[1]) else 2
 
     return MetricTable([(n, direction[n]) for n in names], sorted(rows, key=rank))
 

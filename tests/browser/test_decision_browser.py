@@ -79,16 +79,31 @@ def test_summary_links_land_on_their_sections(site: Site, page: Any) -> None:
         assert 0 <= top < 900, (href, top)
 
 
-def test_folds_open_on_failure_and_print_shows_everything(site: Site, page: Any) -> None:
+def test_failures_are_shown_first_and_print_shows_everything(site: Site, page: Any) -> None:
     _open(page, site, "models/ticket-router/2.1.0/")  # a group over the disparity limit
-    assert page.locator("#disparity-table").get_attribute("open") is not None
-    _open(page, site, CARD)
-    closed = page.locator("details:not([open])")
-    assert closed.count() > 0
-    hidden = page.locator("#plots img").first
-    assert not hidden.is_visible()
-    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("#disparities").is_visible()  # its tab is the one selected
+    assert page.locator("#results-3").get_attribute("open") is not None  # the intersections
+    _open(page, site, CARD)  # nothing over the limit: the per-group results first
+    assert not page.locator("#disparities").is_visible()
+    closed = page.locator("details:not([open])").count()
+    assert closed > 0
+    plot = page.locator("#plots ~ .mlcards-plots img").first
+    assert not plot.is_visible()
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # what printing sends
     assert page.locator("details:not([open])").count() == 0
-    assert hidden.is_visible()
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-    assert page.locator("details:not([open])").count() == closed.count() > 0
+    assert page.locator("details:not([open])").count() == closed
+    page.emulate_media(media="print")  # every tab's panel, every fold's content
+    assert plot.is_visible() and page.locator("#disparities").is_visible()
+    assert page.locator("#field-changes pre").first.is_visible()
+
+
+def test_unfolded_card_page_is_shorter_than_9000_px(site: Site, page: Any,
+                                                    screenshots: Path) -> None:
+    """Every fold open (each tab set on its default tab): under 9,000 px at 1280 px
+    (it was 26,874 px before the decision summary and the folds)."""
+    _open(page, site, CARD)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(path=str(screenshots / "card-unfolded-1280.png"), full_page=True)
+    assert height < 9000, height

@@ -100,3 +100,22 @@ def test_rules_return_findings_that_other_gates_can_reuse(tmp_path: Path) -> Non
         ("alpha/1.0.0", "readiness.min-score", "error"),
         ("beta/0.1.0", "readiness.min-score", "info")]
     assert outcome.failed and outcome.min_score == 1.0
+
+
+def test_judging_one_version_finds_what_the_whole_check_finds() -> None:
+    """The card page's decision summary runs the gate on one version (judge_version):
+    per rule, the same findings as `mlcards check` over the whole registry."""
+    from mlcards.compute.gate import evaluate, judge_version
+
+    root = Path(__file__).resolve().parents[1] / "site_example"
+    outcome = evaluate(str(root), None, as_of="2026-02-02")
+    assert outcome.context is not None
+    registry = outcome.context.registry
+    outcomes = set()
+    for mv in registry.versions():
+        gate = judge_version(registry, mv, as_of="2026-02-02")
+        whole = {name: sorted(f for f in found if f.model == mv.key)
+                 for name, found in outcome.context.by_rule.items()}
+        assert {name: list(found) for name, found in gate.rules} == whole, mv.key
+        outcomes |= {gate.outcome(name) for name, _ in gate.rules}
+    assert outcomes == {"pass", "not gated"}

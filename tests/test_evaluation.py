@@ -204,7 +204,7 @@ def test_fragment_fills_quantitative_and_calls_out_breaches_at_the_top(tmp_path:
     ctx, mv = version(root)
     slots = evaluation_fragment(ctx, mv)
     text = slots["quantitative"]
-    assert "### Overall results" in text and "### Results by sex × age" in text
+    assert "### Overall results" in text and "<summary>Results by sex × age:" in text
     assert "| Accuracy | " in text and "400 |" in text
     assert "Overlapping intervals do not prove" in text
     assert "⚠ small" in text                                 # groups under 150 rows

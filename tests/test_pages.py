@@ -113,9 +113,11 @@ def test_slots_are_placed_where_they_belong(tmp_path: Path, no_fragments: list[A
     text = card_md(scaffold(tmp_path))
     at = {name: text.index(f"SLOT-{name.upper()}") for name in pages.CARD_SLOTS}
     title, details = text.index("# Example model"), text.index("## Model details")
-    assert title < at["top"] < at["readiness"] < details
+    assert title < at["summary"] < at["top"] < details  # the decision summary first
     quant, ethics = text.index("## Quantitative analyses"), text.index("## Ethical considerations")
     assert quant < at["quantitative"] < ethics
+    assert ethics < text.index("## Readiness { #readiness }") < at["readiness"] \
+        < text.index("## Approvals")
     assert "### By group" not in text  # a fragment filled "quantitative": no fallback tables
     versions = text.index("## Versions")
     assert versions < at["changes"] < at["checklist"] < text.index("## Source files")
@@ -131,8 +133,8 @@ def test_landing_page_rebases_fragment_links(tmp_path: Path, no_fragments: list[
     assert "[scorecard](0.1.0/scorecard.md)" in landing
     assert "![plot](0.1.0/plots/a.svg)" in landing
     assert "[ext](https://x.org)" in landing
-    assert landing.startswith('---\ntitle: "Example model"\nsearch:\n  exclude: true\n---\n\n'
-                              '# Example model\n')
+    assert landing.startswith('---\ntitle: "Example model"\nhide:\n  - navigation\n'
+                              'search:\n  exclude: true\n---\n\n# Example model\n')
 
 
 def test_unknown_slot_is_an_error_naming_the_fragment(tmp_path: Path,

@@ -136,11 +136,16 @@ def test_changes_slot_regressions_first(registry: Registry) -> None:
     text = history_fragment(ctx, version(registry, "churn-predictor", "1.2.0"))["changes"]
     assert text.startswith("## Changes since 1.1.0 { #changes }\n")
     assert "[version 1.1.0](../1.1.0/index.md)" in text
-    regressions = text.index('!!! danger "7 regressions, 2 counted by the gate"')
-    assert regressions < text.index("### Metrics") < text.index("### Card fields")
-    items = [line for line in text.splitlines() if line.startswith("    - ")]
-    assert items[0] == "    - auc &#40;overall&#41;: 0.84 → 0.82 (-0.02) — **counted by the gate**"
-    assert items[1].startswith("    - final readiness score: 1.5 → 1 (-0.5)")
+    regressions = text.index('<details class="danger mlcards-fold" id="regressions" '
+                             'markdown="1" open>\n<summary>7 regressions, 2 counted by the '
+                             'gate</summary>')  # open: it holds what fails the gate
+    assert regressions < text.index('<div class="mlcards-tab" id="metric-changes"') \
+        < text.index('<div class="mlcards-tab" id="field-changes"')
+    items = [line for line in text.splitlines() if line.startswith("- ")]
+    assert items[0] == "- auc &#40;overall&#41;: 0.84 → 0.82 (-0.02) — **counted by the gate**"
+    assert items[1].startswith("- final readiness score: 1.5 → 1 (-0.5)")
+    assert len(items) == 2 and "\nNot counted: " in text  # the other 5, in one paragraph
+    assert '<div class="mlcards-tab" id="field-changes" markdown="1">' in text
     assert '<details class="mlcards-diff" id="diff-2">' in text
     assert '<span class="mlcards-diff-add">+Gradient-boosted trees replace the logistic ' \
            'regression.</span>' in text

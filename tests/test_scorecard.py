@@ -125,13 +125,18 @@ def test_pdf_pages_render(tmp_path: Path,
 
 def test_page_leads_with_the_score_then_gaps_then_every_test(
         built: tuple[Path, dict[str, bytes]]) -> None:
+    """Gaps come right after the score (before the change since the previous version);
+    each section's table of every test is folded."""
     text = page(built)
     assert "## Final score: 2 of 7" in text
     assert "Weakest section: **Tests for Features and Data** (2 of 7)" in text
-    order = [text.index(h) for h in ("## Final score", "## Change since version 1.0.0",
-                                     "## Gaps: 20 of 28 tests not done", "## Every test",
+    order = [text.index(h) for h in ("## Final score", "## Gaps: 20 of 28 tests not done",
+                                     "## Change since version 1.0.0", "## Every test",
                                      "## Provenance")]
     assert order == sorted(order)
+    every = text[text.index("## Every test"):text.index("## Assessment")]
+    assert every.count('<details class="') == every.count("### ") == 4
+    assert "<summary>" in every and " tests done" in every
     assert "![Section scores" in text and "(plots/readiness-sections.svg)" in text
     for link in ("(scorecard.json)", "(scorecard.csv)", "(scorecard.pdf)", "(index.md)"):
         assert link in text

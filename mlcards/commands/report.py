@@ -202,12 +202,17 @@ def note_of(finding: Finding) -> Note:
                 rule=finding.rule)
 
 
-def _case(suite: str, name: str, findings: Sequence[Finding], skip_reason: str) -> Case:
+def _case(suite: str, name: str, findings: Sequence[Finding], status: str | None) -> Case:
+    """The case of one rule on one version (`status` its card's; None: the registry),
+    decided by gate.rule_outcome, as the version's card page shows it."""
+    from mlcards.compute.gate import GATED_STATUSES, rule_outcome
+
     notes = tuple(note_of(f) for f in findings)
-    if any(f.severity == "error" for f in findings):
+    outcome = rule_outcome(findings, GATED_STATUSES[0] if status is None else status)
+    if outcome == "fail":
         return Case(suite, name, "failed", notes)
-    if skip_reason:
-        return Case(suite, name, "skipped", notes, reason=skip_reason)
+    if outcome == "not gated":
+        return Case(suite, name, "skipped", notes, reason=f"not gated: status {status}")
     return Case(suite, name, "passed", notes)
 
 
@@ -218,23 +223,19 @@ def cases_from_check(outcome: CheckOutcome) -> list[Case]:
     gated (draft, in review, deprecated, retired) they are skipped, with whatever
     the rule reported about it as notes. Any error finding fails its case.
     """
-    from mlcards.compute.gate import GATED_STATUSES
-
     given = [f for f in outcome.findings if not f.model and f.rule.startswith("input.")]
-    cases = [_case(REGISTRY_SUITE, INPUT_CASE, given, "")]
+    cases = [_case(REGISTRY_SUITE, INPUT_CASE, given, None)]
     cc = outcome.context
     if cc is None:
         return cases
     for func_name, findings in cc.by_rule.items():
         registry_wide = [f for f in findings if not f.model]
         if registry_wide:
-            cases.append(_case(REGISTRY_SUITE, rule_name(func_name), registry_wide, ""))
+            cases.append(_case(REGISTRY_SUITE, rule_name(func_name), registry_wide, None))
     for mv in cc.registry.versions():
-        status = mv.card.status
-        reason = "" if status in GATED_STATUSES else f"not gated: status {status}"
         for func_name, findings in cc.by_rule.items():
             mine = [f for f in findings if f.model == mv.key]
-            cases.append(_case(mv.key, rule_name(func_name), mine, reason))
+            cases.append(_case(mv.key, rule_name(func_name), mine, mv.card.status))
     return cases
 
 

@@ -15,12 +15,15 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mlcards.compute.readiness import Score, score_version
 from mlcards.compute.verification import STATE_LABELS, Verification, verify_claims
 from mlcards.errors import InvalidInput, Problem
 from mlcards.validate.registry import ModelVersion, Registry
+
+if TYPE_CHECKING:
+    from mlcards.compute.evaluation import EvaluationReport
 
 Severity = Literal["error", "warning", "info"]
 GATED_STATUSES = ("approved",)
@@ -51,11 +54,33 @@ class CheckContext:
     """Each rule function's findings, by its name, in run order (for --format junit)."""
     as_of: str | None = None
     """Date reviews are due against (--as-of); None: the newest date in the inputs."""
+    only: str | None = None
+    """The one version (its key) the rules judge, e.g. for its card page; None: all."""
+    report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None
+    """A version's evaluation report (a build's memoised ones); None: computed here."""
+    score_of: Callable[[ModelVersion], Score | None] | None = None
+    """A version's readiness score (a build's memoised ones); None: computed here."""
+
+    def versions(self) -> list[ModelVersion]:
+        """The versions the rules judge: every one, or only `only`."""
+        return [mv for mv in self.registry.versions() if self.only in (None, mv.key)]
+
+    def judged(self, mv: ModelVersion) -> bool:
+        return self.only in (None, mv.key)
 
     def score(self, mv: ModelVersion) -> Score | None:
         if mv.key not in self.scores:
-            self.scores[mv.key] = score_version(self.registry, mv)
+            self.scores[mv.key] = (self.score_of(mv) if self.score_of is not None
+                                   else score_version(self.registry, mv))
         return self.scores[mv.key]
+
+    def report(self, mv: ModelVersion) -> EvaluationReport | None:
+        """The version's evaluation report (raises InvalidInput like compute_report)."""
+        if self.report_of is not None:
+            return self.report_of(mv)
+        from mlcards.compute.evaluation import compute_report
+
+        return compute_report(mv, self.registry.config.policy)
 
     def gated(self, mv: ModelVersion) -> bool:
         return mv.card.status in GATED_STATUSES
@@ -87,7 +112,7 @@ def readiness_minimum(cc: CheckContext) -> Iterator[Finding]:
     """Approved versions must reach the policy's minimum readiness score."""
     if cc.min_score <= 0:
         return
-    for mv in cc.registry.versions():
+    for mv in cc.versions():
         gated = cc.gated(mv)
         if not gated and mv.card.status not in REPORTED_STATUSES:
             continue
@@ -156,6 +181,49 @@ def run_rules(cc: CheckContext) -> list[Finding]:
     for r in load_rules():
         cc.by_rule.setdefault(getattr(r, "__name__", "rule"), []).extend(r(cc))
     return sorted(f for found in cc.by_rule.values() for f in found)
+
+
+RuleOutcome = Literal["pass", "fail", "not gated"]
+
+
+def rule_outcome(findings: Iterable[Finding], status: str) -> RuleOutcome:
+    """One rule's result on one version: any error fails it; on a version that is not
+    gated (draft, in review, deprecated, retired) it is 'not gated'; else it passes
+    (warnings and notes do not fail it). `mlcards check --format junit` says the same."""
+    if any(f.severity == "error" for f in findings):
+        return "fail"
+    return "pass" if status in GATED_STATUSES else "not gated"
+
+
+@dataclass(frozen=True)
+class VersionGate:
+    """`mlcards check` on one version: each rule's findings about it, in run order."""
+
+    version: str
+    status: str
+    as_of: str
+    rules: tuple[tuple[str, tuple[Finding, ...]], ...]
+
+    def outcome(self, rule_name: str) -> RuleOutcome:
+        return rule_outcome(dict(self.rules)[rule_name], self.status)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for _, found in self.rules for f in found)
+
+
+def judge_version(registry: Registry, mv: ModelVersion, *, as_of: str,
+                  report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None,
+                  score_of: Callable[[ModelVersion], Score | None] | None = None,
+                  ) -> VersionGate:
+    """Every rule of `mlcards check` (with the registry's policy), on one version only:
+    the same findings `mlcards check --as-of AS_OF` reports about it."""
+    cc = CheckContext(registry, registry.config.policy.min_readiness, as_of=as_of,
+                      only=mv.key, report_of=report_of, score_of=score_of)
+    run_rules(cc)
+    rules = tuple((name, tuple(sorted(f for f in found if f.model == mv.key)))
+                  for name, found in cc.by_rule.items())
+    return VersionGate(mv.key, mv.card.status, as_of, rules)
 
 
 def problem_findings(problems: Iterable[Problem], rule_id: str) -> list[Finding]:

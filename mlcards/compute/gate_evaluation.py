@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcards.compute.disparity import Disparity, GroupGap
-from mlcards.compute.evaluation import compute_report
 from mlcards.compute.gate import CheckContext, Finding, Severity, rule
 from mlcards.compute.metrics import fmt
 from mlcards.errors import InvalidInput
@@ -49,11 +48,11 @@ def _message(d: Disparity, g: GroupGap, small: bool, min_size: int) -> str:
 def disparity_limit(cc: CheckContext) -> Iterator[Finding]:
     """No group of an approved version may be further from overall than the policy allows."""
     policy = cc.registry.config.policy
-    for mv in cc.registry.versions():
+    for mv in cc.versions():
         if mv.evaluation is None or mv.card.status not in REPORTED:
             continue
         try:
-            report = compute_report(mv, policy)
+            report = cc.report(mv)
         except InvalidInput as exc:
             for p in exc.problems:
                 yield Finding(p.file, p.line, p.column, mv.key, "evaluation.invalid",

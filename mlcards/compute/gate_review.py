@@ -46,10 +46,10 @@ def _suffix(cc: CheckContext, mv: ModelVersion) -> str:
 
 
 def _diffs(cc: CheckContext) -> Iterator[tuple[ModelVersion, VersionDiff]]:
-    measured_by = measurements_function(cc.registry)
+    measured_by = measurements_function(cc.registry, cc.report_of)
     for entry in cc.registry.models:
         for prev, mv in zip(entry.versions, entry.versions[1:], strict=False):
-            if mv.card.status in REPORTED:
+            if mv.card.status in REPORTED and cc.judged(mv):
                 yield mv, diff_versions(cc.registry, prev, mv, measured_by=measured_by,
                                         scores=cc.score)
 
@@ -127,7 +127,7 @@ def _flag_severity(cc: CheckContext, mv: ModelVersion, flag: Flag) -> Severity:
 def lifecycle(cc: CheckContext) -> Iterator[Finding]:
     """Stale evaluations, overdue reviews, deprecated models without a replacement."""
     as_of = as_of_date(cc.registry, cc.as_of)
-    for mv in cc.registry.versions():
+    for mv in cc.versions():
         if mv.card.status not in REPORTED:
             continue
         for flag in lifecycle_flags(cc.registry, mv, as_of):
@@ -142,8 +142,8 @@ def required_sections(cc: CheckContext) -> Iterator[Finding]:
     """Sections the policy requires must be present (not absent, not placeholders only)."""
     if not cc.registry.config.policy.required_sections:
         return
-    measured_by = measurements_function(cc.registry)
-    for mv in cc.registry.versions():
+    measured_by = measurements_function(cc.registry, cc.report_of)
+    for mv in cc.versions():
         if mv.card.status not in ("approved", "draft", "in-review"):
             continue
         for s in checklist(cc.registry, mv, measured_by).sections:

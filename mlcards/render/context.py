@@ -5,8 +5,8 @@ plugin events:
 
 - a Producer yields OutputFiles for the docs tree (pages, downloads, plots);
 - a CardFragment returns named Markdown slots for a version's card page
-  (slot names: "top" callouts, "readiness", "quantitative", "changes",
-  "checklist"); the card template places each slot where it belongs.
+  (slot names: "summary" the decision summary, "top" callouts, "readiness",
+  "quantitative", "changes", "checklist"); the card template places each slot where it belongs.
 
 Features register with `producer` / `card_fragment` decorators in their own
 module; `site.py` imports those modules and calls every registered function
@@ -32,7 +32,7 @@ from mlcards.compute.verification import verify_claims
 from mlcards.outputs import OutputFile
 from mlcards.validate.registry import ModelVersion, Registry
 
-CARD_SLOTS = ("top", "readiness", "quantitative", "changes", "checklist")
+CARD_SLOTS = ("summary", "top", "readiness", "quantitative", "changes", "checklist")
 RENDERING = frozenset({"slots", "version_row"})
 """`cached` kinds that are rendering, not computing (timed as render)."""
 

@@ -60,6 +60,7 @@ class DisparityRow:
 @dataclass(frozen=True)
 class Callout:
     metric: str
+    grouping: str
     group: str
     value: str
     overall: str
@@ -119,7 +120,8 @@ def _over_label(report: EvaluationReport, g: GroupGap) -> str:
 
 def _callouts(report: EvaluationReport, items: list[tuple[Disparity, GroupGap]],
               ) -> list[Callout]:
-    return [Callout(report.metric(d.metric).label, g.label, fmt(g.value), fmt(d.overall),
+    return [Callout(report.metric(d.metric).label, " × ".join(d.features), g.label,
+                    fmt(g.value), fmt(d.overall),
                     _signed(g.to_overall), _n(g.n)) for d, g in items]
 
 

@@ -9,9 +9,11 @@ Links are relative to the version's card page `models/<id>/<version>/index.md`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mlcards.compute.diff import VersionDiff, diff_versions
+from mlcards.compute.diff import MetricChange, VersionDiff, diff_versions
 from mlcards.compute.review import Flag, as_of_date, lifecycle_flags
 from mlcards.render.context import BuildContext, card_fragment
 from mlcards.render.environment import escape_text
@@ -96,15 +98,41 @@ def _changes(ctx: BuildContext, mv: ModelVersion) -> str:
     if d is None:
         return ""
     regressions = sorted(d.regressions, key=lambda r: not r.gated)
-    order = {"regressed": 0, "improved": 1, "changed": 2, "added": 3, "removed": 4,
-             "unchanged": 5}
-    metrics = sorted(d.metrics, key=lambda m: order[m.change])
     anchors = [f"diff-{i}" if f.diff else None for i, f in enumerate(d.fields, 1)]
+    counted = {r.kind for r in regressions if r.gated}
     return ctx.env.get_template("partials/changes.md.j2").render(
         d=d, prev_link=f"../{d.old.version}/index.md", regressions=regressions,
-        gated=sum(r.gated for r in regressions), metrics=metrics,
+        gated=sum(r.gated for r in regressions), metrics=d.metrics,
+        metric_table=metric_table(d.metrics), open_metrics=bool(counted & {"metric", "slice"}),
+        open_readiness=bool(counted & {"readiness", "test", "section"}),
+        open_disparity="disparity" in counted,
         disparity=[x for x in d.disparity if x.delta is None or abs(x.delta) > 1e-9],
         fields=list(zip(d.fields, anchors, strict=True)), short=short, line_kind=line_kind)
+
+
+@dataclass(frozen=True)
+class MetricTable:
+    """The metric changes as one table: a row per slice (overall first, then slices
+    with a regression), a column per metric."""
+
+    metrics: list[tuple[str, bool | None]]
+    """(name, higher_is_better) per column."""
+    rows: list[tuple[str, list[MetricChange | None]]]
+
+
+def metric_table(changes: Sequence[MetricChange]) -> MetricTable:
+    names = list(dict.fromkeys(m.metric for m in changes))
+    direction = {m.metric: m.higher_is_better for m in reversed(changes)}
+    cells = {(m.slice_label, m.metric): m for m in changes}
+    slices = list(dict.fromkeys(m.slice_label for m in changes))
+    rows = [(label, [cells.get((label, n)) for n in names]) for label in slices]
+
+    def rank(row: tuple[str, list[MetricChange | None]]) -> int:
+        if row[0] == "overall":
+            return 0
+        return 1 if any(c is not None and c.is_regression for c in row[1]) else 2
+
+    return MetricTable([(n, direction[n]) for n in names], sorted(rows, key=rank))
 
 
 def _top(ctx: BuildContext, mv: ModelVersion) -> str:

@@ -36,10 +36,13 @@ from mlcards.schema.evaluation import Evaluation, MetricDefinition, Result
 from mlcards.validate.registry import ModelEntry, ModelVersion
 
 ASSETS = {"assets/mlcards.css": "assets/mlcards/mlcards.css",
-          "assets/tablesort.js": "assets/mlcards/tablesort.js"}
+          "assets/tablesort.js": "assets/mlcards/tablesort.js",
+          "assets/mlcards.js": "assets/mlcards/mlcards.js"}
 """Template file -> docs-tree path of the static files every page loads."""
 EXTRA_CSS = ["assets/mlcards/mlcards.css"]
-EXTRA_JAVASCRIPT = ["assets/mlcards/tablesort.js"]
+EXTRA_JAVASCRIPT = ["assets/mlcards/tablesort.js", "assets/mlcards/mlcards.js"]
+"""tablesort.js sorts tables; mlcards.js opens every fold (<details>) for printing and
+the folds around a linked anchor."""
 
 
 def card_path(mv: ModelVersion) -> str:

@@ -41,6 +41,7 @@ FEATURE_MODULES = (
     "mlcards.render.evaluation",
     "mlcards.render.history",
     "mlcards.render.checklist",
+    "mlcards.render.decision",
     "mlcards.render.registry_index",
     "mlcards.interop.publish",
     "mlcards.render.pages",

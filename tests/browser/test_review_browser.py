@@ -47,6 +47,8 @@ def test_text_diff_opens(versions_site: Path, page: Any) -> None:
     page.goto((versions_site / "models" / "churn-predictor" / "1.2.0" / "index.html").as_uri())
     details = page.locator("details#diff-2")
     assert not details.locator("pre").is_visible()
+    page.locator("label", has_text="Card fields").click()  # the card fields' tab
+    assert not details.locator("pre").is_visible()
     details.locator("summary").click()
     assert details.locator("pre").is_visible()
     added = details.locator(".mlcards-diff-add").all_text_contents()

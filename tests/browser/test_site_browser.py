@@ -102,6 +102,8 @@ def test_card_page_shows_its_plots_and_tables(site: Site, page: Any, screenshots
     assert open_page(page, site.page(CARD_WITH_PLOTS)) == []
     plots = page.locator("article img[src*='plots/']")
     assert plots.count() >= 2
+    assert not plots.first.is_visible()  # in the evaluation's Plots tab
+    page.locator("#tabs-evaluation label", has_text="Plots").click()
     for i in range(plots.count()):
         plot = plots.nth(i)
         plot.scroll_into_view_if_needed()

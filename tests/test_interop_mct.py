@@ -10,7 +10,6 @@ considerations, a non-numeric value and an unknown key.
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -76,9 +75,12 @@ def test_census_card_details(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert card["evaluation_data"]["datasets"][0]["name"] == "Census Income eval split"
     assert "Sensitive data: sex, race, native_country." in \
         card["training_data"]["datasets"][0]["description"]
-    assert card["custom"]["unmapped_sections"] == {
-        "model_details.version.diff": "Initial release."}
-    assert "custom.unmapped_sections['model_details.version.diff']" in report
+    assert card["additional_sections"] == [
+        {"title": "Changes in this version", "text": "Initial release."}]
+    assert "additional section 'Changes in this version'" in report
+    assert "custom" not in card
+    assert card["provenance"]["format"] == "model-card-toolkit"
+    assert card["provenance"]["format_version"] == "0.0.2"
 
 
 def test_census_graphics_written_as_files(tmp_path: Path,
@@ -134,10 +136,9 @@ def test_cats_vs_dogs_considerations_thresholds_and_leftovers(
     assert "Tradeoffs:" in card["caveats_and_recommendations"]
     assert card["ethical_considerations"]["risks"][0]["mitigation"] == \
         "Avoid application on non-dog and non-cat images."
-    unmapped = card["custom"]["unmapped_sections"]
-    assert unmapped["model_details.path"] == "gs://example-bucket/cats_vs_dogs/saved_model"
-    assert json.loads(unmapped["training_notes"].strip("`").removeprefix("json")) == {
-        "epochs": 10, "optimizer": "adam"}
+    kept = card["provenance"]["metadata"]  # verbatim, by JSON path
+    assert kept["model_details.path"] == "gs://example-bucket/cats_vs_dogs/saved_model"
+    assert kept["training_notes"] == {"epochs": 10, "optimizer": "adam"}
     evaluation = load(out / "evaluation.yaml")
     recall = [r["slice"] for r in evaluation["results"] if r["metric"] == "recall"]
     assert recall == [{"slice": "Dog", "threshold": "0.3"}, {"slice": "Dog", "threshold": "0.7"}]

@@ -17,8 +17,8 @@ import yaml
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
-from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
 from mlcards import __version__
+from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
 from mlcards.interop.urls import add_section, drop_invalid_urls
 from mlcards.load.yaml import YamlError, parse_yaml
 from mlcards.schema import Card, Evaluation

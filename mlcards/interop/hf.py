@@ -206,10 +206,11 @@ def _checked_results(doc: LoadedYaml, key: str, i: int, entry: _Entry,
             for err in exc.errors(include_url=False):
                 loc = (key, i, "results", j, *[p for p in err["loc"] if not (
                     isinstance(p, str) and ("[" in p or p.startswith("function-")))])
+                message = (f"required field {loc[-1]!r} is missing" if err["type"] == "missing"
+                           else err["msg"].replace("Value error, ", ""))
                 while len(loc) > 4 and loc not in doc.positions:
                     loc = loc[:-1]
-                problem = dataclasses.replace(doc.problem(loc, err["msg"].replace(
-                    "Value error, ", "")), severity="warning")
+                problem = dataclasses.replace(doc.problem(loc, message), severity="warning")
                 result.report.append(f"{problem.format()}; result skipped")
     return kept
 

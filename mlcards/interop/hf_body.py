@@ -275,10 +275,14 @@ class _Importer:
         for line in (self.clean(node.text) or "").splitlines():
             if not line.strip() or TRAINER_INTRO.match(line.strip()):
                 continue
-            match = pattern.match(line.rstrip())
-            if match is None or match.group("key").strip() in pairs:
+            match = re.match(BULLET, line.strip()) or pattern.match(line.rstrip())
+            if match is None:
                 return None
-            pairs[match.group("key").strip()] = match.group("value").strip()
+            key = (match.group("label") if "label" in match.groupdict()
+                   else match.group("key")).strip()
+            if key in pairs:
+                return None
+            pairs[key] = match.group("value").strip()
         return pairs or None
 
     def _training(self, node: Section, here: list[str], key: str, value: Any) -> None:

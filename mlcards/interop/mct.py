@@ -188,11 +188,11 @@ class _Importer:
         features: list[str] = []
         items: list[tuple[str | int, Dataset]] = (
             list(mp.data.items()) if isinstance(mp.data, dict) else list(enumerate(mp.data)))
-        for key, ds in items:
-            if isinstance(key, str) and not ds.name:  # v0.0.1: {"train": {...}, "eval": {...}}
-                ds.name = key
+        for where, ds in items:
+            if isinstance(where, str) and not ds.name:  # v0.0.1: {"train": {...}, "eval": {...}}
+                ds.name = where
             features += _sensitive(ds)
-            self._dataset(ds, ("model_parameters", "data", key))
+            self._dataset(ds, ("model_parameters", "data", where))
         return features
 
     def _dataset(self, ds: Dataset, loc: PathKey) -> None:

@@ -186,10 +186,12 @@ def _model_index(doc: LoadedYaml, front: FrontMatter, result: ImportResult,
             for metric in res.metrics:
                 parsed = parse_value(metric.value)
                 assert parsed is not None  # checked by _number
+                args = (res.dataset.model_extra or {}).get("args")
+                config = res.dataset.config or (str(args) if isinstance(args, str | int)
+                                                else None)  # the older `args: cs` spelling
                 results.append(HfResult(
                     res.dataset.type, metric.type, parsed[0], task, res.dataset.name,
-                    res.dataset.config, res.dataset.split, metric.name, metric.config,
-                    parsed[1]))
+                    config, res.dataset.split, metric.name, metric.config, parsed[1]))
     return results
 
 

@@ -206,6 +206,10 @@ def test_the_toolkit_s_six_example_and_test_files_import_with_their_schema_versi
     # its truncated 'Accuracy' image is skipped with a warning naming the JSON path
     assert re.search(r"cats_vs_dogs_v0_0_1\.json:\d+:\d+: warning: quantitative_analysis\."
                      r"graphics\.collection\[0\]\.image: image is not valid base64", cats.report)
+    old = imported["test-model-card-v0-0-1"]  # v0.0.1: `sensitive: true`, a mapping of data
+    train = old.card["training_data"]["datasets"][0]
+    assert train["name"] == "train_split" and "Holds sensitive data." in train["description"]
+    assert old.card["model_details"]["license"] == "Apache 2.0"
     full = imported["full"]  # "{image_bytes}" placeholder images: skipped, card imported
     assert full.warnings == 3
     assert full.card["model_details"]["name"] == "name"

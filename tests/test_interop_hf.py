@@ -270,3 +270,65 @@ def test_id_and_version_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["import", "hf", str(DATA / "hf_vit" / "README.md"), "-o",
                  str(tmp_path / "x"), "--id", "Not A Slug"]) == 1
     assert "pass --id" in capsys.readouterr().err
+
+
+CORPUS = DATA / "corpus"
+
+
+def test_trainer_sections_become_training_fields_and_come_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """hyperparameters and framework versions as mappings, the results table as a table,
+    and the export writes them under the card's own headings again."""
+    readme = CORPUS / "hf" / "sgugger__bert-finetuned-mrpc" / "README.md"
+    first = registry(tmp_path / "a") / "models" / "mrpc" / "1.0.0"
+    assert main(["import", "hf", str(readme), "-o", str(first)]) == 0
+    card = load(first / "card.yaml")
+    training = card["model_details"]["training"]
+    assert training["hyperparameters"]["learning_rate"] == "5e-05"
+    assert training["hyperparameters"]["optimizer"] == \
+        "Adam with betas=(0.9,0.999) and epsilon=1e-08"
+    assert len(training["hyperparameters"]) == 11
+    assert training["framework_versions"] == {"Transformers": "4.11.0.dev0",
+                                              "Pytorch": "1.8.1+cu111",
+                                              "Datasets": "1.10.3.dev0", "Tokenizers": "0.10.3"}
+    assert training["results"]["columns"] == ["Training Loss", "Epoch", "Step",
+                                              "Validation Loss", "Accuracy", "F1",
+                                              "Combined Score"]
+    assert training["results"]["rows"][2] == ["0.4264", "3.0", "690", "0.5152", "0.8603",
+                                              "0.9032", "0.8818"]
+    assert not any("Training" in s["title"] for s in card.get("additional_sections", []))
+    exported = tmp_path / "README.md"
+    assert main(["export", "hf", str(first), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "# bert-finetuned-mrpc\n" in text  # the card's own title, not "Model Card for"
+    assert re.search(r"^## Training procedure\n+### Training hyperparameters\n+The following "
+                     r"hyperparameters were used during training:\n+- learning_rate: 5e-05$",
+                     text, re.MULTILINE)
+    assert "| No log | 1.0 | 230 | 0.3668 | 0.8431 | 0.8881 | 0.8656 |" in text
+    assert "- Pytorch 1.8.1+cu111" in text
+    second = registry(tmp_path / "b") / "models" / "mrpc" / "1.0.0"
+    assert main(["import", "hf", str(exported), "-o", str(second)]) == 0
+    again = load(second / "card.yaml")
+    assert again["model_details"]["training"] == training
+    assert again.get("additional_sections") == card.get("additional_sections")
+    capsys.readouterr()
+
+
+def test_a_second_section_for_a_filled_field_keeps_its_own_heading(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nlicense: mit\n---\n# Tiny\n\nA tiny model.\n\n"
+                      "## Limitations\n\nShort inputs only.\n\n"
+                      "## Bias\n\nEnglish only.\n", encoding="utf-8")
+    out = registry(tmp_path) / "models" / "tiny" / "1.0.0"
+    assert main(["import", "hf", str(readme), "-o", str(out)]) == 0
+    card = load(out / "card.yaml")
+    assert card["caveats_and_recommendations"] == "Short inputs only."
+    assert sections(card) == {"Bias": "English only."}
+    assert card["provenance"]["headings"]["caveats_and_recommendations"] == ["Limitations"]
+    exported = tmp_path / "out.md"
+    assert main(["export", "hf", str(out), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "## Limitations\n\nShort inputs only." in text
+    assert "## Bias\n\nEnglish only." in text
+    capsys.readouterr()

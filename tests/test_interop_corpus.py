@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from huggingface_hub import ModelCard
+from huggingface_hub import ModelCard, parse_eval_result_entries
 
 from mlcards.cli import main
 from mlcards.commands.init import SCAFFOLD
@@ -150,13 +150,16 @@ def test_corpus_is_large_varied_and_sourced() -> None:
     assert sum(bool(re.search(r"[\u0400-\u04ff\u0600-\u06ff\u3040-\u30ff\u4e00-\u9fff]", t))
                for t in texts.values()) >= 3  # Cyrillic, Arabic/Persian, Japanese, Chinese
     assert sum("base_model:" in t for t in texts.values()) >= 3
+    assert any((p.parent / ".eval_results").is_dir() for p in hf)
     assert any(t.count("  - task:") >= 3 for t in texts.values())  # several tasks
     assert any(len(ModelCard(t, ignore_metadata_errors=True).data.datasets or []) >= 2
                for t in texts.values())  # several datasets
     sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `([^`]+)` \| ([\w.-]+/[\w.-]+) \| `[^`]+` \| `[0-9a-f]{40}` \|$",
                             sources, re.MULTILINE))
-    assert {name for name, _ in listed} == {p.relative_to(CORPUS).as_posix() for _, p in files}
+    stored = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*")
+              if p.is_file() and p.name != "SOURCES.md"}
+    assert {name for name, _ in listed} == stored  # every file named with its source
     assert {path.name for _, path in files if _ == "mct"} == set(MCT_TOOLKIT_FILES)
 
 
@@ -291,6 +294,10 @@ def test_hugging_face_cards_round_trip_through_huggingface_hub(
                 assert again[key] == want, (mid, key, original[key], again[key])
         assert original["results"] <= again["results"], (mid, original["results"] -
                                                           again["results"])
+        entries = [e for f in sorted((run.source.parent / ".eval_results").glob("*.yaml"))
+                   for e in parse_eval_result_entries(yaml.safe_load(f.read_text("utf-8")))]
+        shown = {(r.dataset_type, float(r.metric_value)) for r in back.data.eval_results or []}
+        assert {(e.dataset_id, float(e.value)) for e in entries} <= shown, mid
         exported_headings = set(body_headings(exported[mid].read_text(encoding="utf-8")))
         lost = [h for h in body_headings(original_text) if h not in exported_headings]
         assert not lost, (mid, lost)

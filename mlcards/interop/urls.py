@@ -150,6 +150,8 @@ def _keep(card: dict[str, Any], kind: str, where: tuple[str | int, ...],
 
 def add_section(card: dict[str, Any], parents: list[str], title: str, text: str) -> None:
     """Append text to the card's additional section `parents / title` (made when new)."""
+    title = " ".join(title.split()) or "Untitled section"  # a heading is one line of text
+    parents = [" ".join(p.split()) or "Untitled section" for p in parents]
     sections = card.setdefault("additional_sections", [])
     for section in sections:
         if section["title"] == title and section["parents"] == parents:

@@ -189,13 +189,17 @@ class Deprecation(StrictModel):
     replaced_by: Slug | None = Field(default=None, description="Id of the replacing model.")
 
 
+Heading = Annotated[str, Field(min_length=1, pattern=r"^[^\r\n]+$",
+                               description="One line of text.")]
+
+
 class AdditionalSection(StrictModel):
     """A titled section of an imported card that no Mitchell section takes; shown on the
     card page under its own heading and exported back under it."""
 
-    title: str = Field(min_length=1)
-    parents: list[str] = Field(default_factory=list,
-                               description="Headings it sits under, outermost first.")
+    title: Heading
+    parents: list[Heading] = Field(default_factory=list,
+                                   description="Headings it sits under, outermost first.")
     text: Markdown
 
 

@@ -10,6 +10,7 @@ considerations, a non-numeric value and an unknown key.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,22 @@ def test_imported_graphics_can_be_published(tmp_path: Path,
         "accuracy-by-sex.png", "age-distribution-2.png", "age-distribution.png",
         "etc-auc-curve.svg")]
     assert published[prefix + "accuracy-by-sex.png"].startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize(("data", "version", "said"), [
+    ({"model_parameters": {"data": {"train": {"name": "t"}}}}, "0.0.1", "no schema_version"),
+    ({"model_details": {"license": "MIT", "name": "x"}}, "0.0.1", "no schema_version"),
+    ({"model_details": {"licenses": [{"identifier": "MIT"}]}}, "0.0.2", "no schema_version"),
+    ({"schema_version": "9.9", "model_parameters": {"data": []}}, "0.0.2",
+     "schema_version '9.9' is not 0.0.1/0.0.2"),
+])
+def test_schema_version_from_the_card_or_its_shape(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any], version: str,
+        said: str) -> None:
+    source = tmp_path / "model_card.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out = registry(tmp_path) / "models" / "m" / "1.0.0"
+    assert main(["import", "mct", str(source), "-o", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert load(out / "card.yaml")["provenance"]["format_version"] == version
+    assert f"{said}; read as {version} (from its shape)" in report

@@ -139,12 +139,22 @@ def test_truncated_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_wrong_types_in_mct_card(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every key of the toolkit's schema is optional: a part of the wrong type is left out
+    with a located warning, all of them reported, and the rest of the card is imported."""
     text = ('{\n  "quantitative_analysis": {\n    "performance_metrics": {"type": "acc"}\n  },\n'
-            '  "model_details": {"owners": "me"}\n}\n')
-    err = fails(tmp_path, capsys, "mct", "model_card.json", text)
-    assert "model_card.json:3:28: quantitative_analysis.performance_metrics: Input should be " \
-           "a valid list" in err
-    assert "model_card.json:5:31: model_details.owners: Input should be a valid list" in err
+            '  "model_details": {"owners": "me", "name": "Kept",\n'
+            '    "references": [{"reference": "https://a.example/"}, {"reference": []}]}\n}\n')
+    report, out = warns(tmp_path, capsys, "mct", "model_card.json", text)
+    assert "model_card.json:3:28: warning: quantitative_analysis.performance_metrics: Input " \
+           "should be a valid list" in report
+    assert "model_card.json:5:31: warning: model_details.owners: Input should be a valid " \
+           "list (got 'me'); model_details.owners skipped" in report
+    assert "model_details.references[1] skipped" in report
+    card = load_yaml_file(out / "card.yaml").data
+    assert card["model_details"]["name"] == "Kept"
+    assert card["model_details"]["references"] == [{"title": "https://a.example/",
+                                                    "url": "https://a.example/"}]
+    assert not (out / "evaluation.yaml").exists()
 
 
 def test_mct_top_level_not_an_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,8 @@ formats, training/evaluation datasets; quantitative_analysis ->
 evaluation.yaml (slices "feature_value_X_feature_value" become slice
 mappings) plus graphics; considerations -> intended use, caveats, risks.
 Base64 graphics are written to `graphics/` beside the card; one that cannot be
-decoded is skipped with a warning naming its JSON path. Keys the toolkit's schema
+decoded is skipped with a warning naming its JSON path, and so is any part of the
+wrong type (every key is optional: the rest of the card is imported). Keys the toolkit's schema
 does not define are kept verbatim in provenance.metadata (by JSON path). The schema
 version comes from `schema_version`, else from the shape (`model_parameters.data`
 as a mapping is v0.0.1).
@@ -13,12 +14,13 @@ as a mapping is v0.0.1).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mlcards.errors import InvalidInput, Problem, display_path
 from mlcards.interop import graphics
@@ -36,8 +38,9 @@ from mlcards.interop.common import (
 from mlcards.interop.hf_eval import parse_value
 from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric, Sensitive
 from mlcards.load.yaml import LoadedYaml, PathKey, parse_json_object
-from mlcards.validate.documents import validate_document
+from mlcards.validate.documents import data_loc, problems_from_validation
 
+MAX_PASSES = 20
 CHANGES = "Changes in this version"
 """The additional section that holds model_details.version.diff."""
 TRAIN = re.compile(r"train", re.IGNORECASE)
@@ -53,11 +56,63 @@ def import_mct(path: Path, opts: Options) -> ImportResult:
     text = read_text(path)
     data = parse_json_object(text, source, "a Model Card Toolkit card")
     doc = _positions(text, path, data)
-    problems: list[Problem] = []
-    mct = validate_document(doc, MctCard, problems)
-    if problems or mct is None:
-        raise InvalidInput(problems)
-    return _Importer(mct, doc, source, opts).run()
+    mct, skipped = _read_leniently(doc)
+    result = _Importer(mct, doc, source, opts).run()
+    result.report[:0] = skipped
+    return result
+
+
+def _read_leniently(doc: LoadedYaml) -> tuple[MctCard, list[str]]:
+    """The card with every part that does not check left out, and a located warning
+    for each: every key of the toolkit's schema is optional, so a wrong type (a string
+    where a list belongs, ...) never refuses the whole card."""
+    data = copy.deepcopy(doc.data)
+    notes: list[str] = []
+    for _ in range(MAX_PASSES):
+        try:
+            return MctCard.model_validate(data), notes
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            problems = problems_from_validation(exc, doc, MctCard)
+        dropped: dict[PathKey, Problem] = {}
+        for err, problem in zip(errors, problems, strict=True):
+            where = _deepest(data, data_loc(err["loc"], doc))
+            if not where:
+                raise InvalidInput(problems)
+            dropped.setdefault(where, problem)
+        for where in sorted(dropped, key=_order, reverse=True):
+            _drop(data, where)
+            warning = dataclasses.replace(dropped[where], severity="warning")
+            notes.append(f"{warning.format()}; {format_path(where)} skipped, the rest of the "
+                         "card imported")
+    raise InvalidInput([doc.problem((), "the card does not check even with its bad parts "
+                                    "left out")])  # pragma: no cover - each pass drops one
+
+
+def _deepest(data: Any, loc: PathKey) -> PathKey:
+    """The longest prefix of `loc` that exists in `data`."""
+    node = data
+    found_: PathKey = ()
+    for part in loc:
+        present = part in node if isinstance(node, dict) else (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not present:
+            break
+        node = node[part]
+        found_ = (*found_, part)
+    return found_
+
+
+def _drop(data: Any, loc: PathKey) -> None:
+    parent = data
+    for part in loc[:-1]:
+        parent = parent[part]
+    del parent[loc[-1]]
+
+
+def _order(loc: PathKey) -> list[tuple[bool, Any]]:
+    """Sort key for paths: later list items first, so earlier indices stay right."""
+    return [(isinstance(p, str), p) for p in loc]
 
 
 def _positions(text: str, path: Path, data: Any) -> LoadedYaml:

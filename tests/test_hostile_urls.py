@@ -392,7 +392,9 @@ def test_an_imported_card_with_bad_urls_is_imported_without_them(
                                       "url": "https://arxiv.org/abs/1810.03993"}]
     assert {"name": "Bo", "url": "https://bo.example/page"} in details["owners"]
     assert "url" not in next(o for o in details["owners"] if o["name"] == "Ada")
-    kept = card["custom"]["unmapped_sections"]
+    assert "custom" not in card
+    kept = {s["title"]: s["text"] for s in card["additional_sections"]
+            if s.get("parents") == ["Links not imported"]}
     assert "Smith et al., Fairness in ranking, 2019" in kept["model_details.references"]
     assert "javascript:alert(1)" in kept["model_details.references"]
     assert kept["model_details.owners.url"] == 'Ada: https://ada.example/"><script>x</script>'
@@ -421,7 +423,9 @@ def test_an_imported_hugging_face_card_drops_a_script_link(scaffold: Path, run_c
         "not a usable URL" in result.out
     assert card["model_details"]["references"] == [
         {"title": "Paper: the paper", "url": "https://arxiv.org/abs/1810.03993"}]
-    kept = card["custom"]["unmapped_sections"]
+    assert "custom" not in card
+    kept = {s["title"]: s["text"] for s in card["additional_sections"]
+            if s.get("parents") == ["Links not imported"]}
     assert kept["model_details.repository"] == "javascript:window.x=1"
     assert kept["model_details.references"] == 'Demo: https://demo.example/"onmouseover=alert'
     assert run_cli("validate", scaffold).code == 0

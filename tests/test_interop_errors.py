@@ -1,5 +1,7 @@
 """Malformed inputs to `mlcards import`: located errors (file:line:column), exit
-status 1, no traceback and nothing written."""
+status 1, no traceback and nothing written; a problem in an optional part (a
+model-index result, a graphic, a confidence interval) is a located warning, the part
+is skipped and the rest of the card imported."""
 
 from __future__ import annotations
 
@@ -41,6 +43,19 @@ def fails(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str,
     return err
 
 
+def warns(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str,
+          name: str, content: str) -> tuple[str, Path]:
+    """Import a file whose optional parts are bad; return the report and output folder."""
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    out = tmp_path / "reg" / "models" / "m" / "1.0.0"
+    rc = main(["import", kind, str(source), "-o", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert (out / "card.yaml").is_file()
+    return captured.out, out
+
+
 def test_bad_front_matter_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = fails(tmp_path, capsys, "hf", "README.md",
                 "---\nlicense: mit\ntags: [a, b\npipeline_tag: x\n---\n# T\n")
@@ -68,14 +83,20 @@ model-index:
   - task: {type: text-classification}
     dataset: {type: d, name: d}
     metrics: oops
+  - task: {type: text-classification}
+    dataset: {type: good, name: good}
+    metrics: [{type: f1, value: 0.5}]
 ---
 """
-    err = fails(tmp_path, capsys, "hf", "README.md", text)
-    assert "README.md:7:14: model-index[0].results[0].dataset.type: required field 'type'" in err
-    assert "README.md:10:14: model-index[0].results[0].metrics[0].value: expected a number" in err
-    assert "README.md:13:14: model-index[0].results[1].metrics: Input should be a valid list" \
-        in err
-    assert "3 error(s)" in err
+    report, out = warns(tmp_path, capsys, "hf", "README.md", text)
+    assert "README.md:7:14: warning: model-index[0].results[0].dataset: required field 'type' " \
+           "is missing; result skipped" in report
+    assert "README.md:10:14: warning: model-index[0].results[0].metrics[0].value: expected a " \
+           "number" in report
+    assert "README.md:13:14: warning: model-index[0].results[1].metrics: Input should be a " \
+           "valid list" in report
+    evaluation = load_yaml_file(out / "evaluation.yaml").data
+    assert [(r["metric"], r["value"]) for r in evaluation["results"]] == [("f1", 0.5)]
 
 
 def test_model_index_must_be_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,12 +139,22 @@ def test_truncated_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_wrong_types_in_mct_card(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every key of the toolkit's schema is optional: a part of the wrong type is left out
+    with a located warning, all of them reported, and the rest of the card is imported."""
     text = ('{\n  "quantitative_analysis": {\n    "performance_metrics": {"type": "acc"}\n  },\n'
-            '  "model_details": {"owners": "me"}\n}\n')
-    err = fails(tmp_path, capsys, "mct", "model_card.json", text)
-    assert "model_card.json:3:28: quantitative_analysis.performance_metrics: Input should be " \
-           "a valid list" in err
-    assert "model_card.json:5:31: model_details.owners: Input should be a valid list" in err
+            '  "model_details": {"owners": "me", "name": "Kept",\n'
+            '    "references": [{"reference": "https://a.example/"}, {"reference": []}]}\n}\n')
+    report, out = warns(tmp_path, capsys, "mct", "model_card.json", text)
+    assert "model_card.json:3:28: warning: quantitative_analysis.performance_metrics: Input " \
+           "should be a valid list" in report
+    assert "model_card.json:5:31: warning: model_details.owners: Input should be a valid " \
+           "list (got 'me'); model_details.owners skipped" in report
+    assert "model_details.references[1] skipped" in report
+    card = load_yaml_file(out / "card.yaml").data
+    assert card["model_details"]["name"] == "Kept"
+    assert card["model_details"]["references"] == [{"title": "https://a.example/",
+                                                    "url": "https://a.example/"}]
+    assert not (out / "evaluation.yaml").exists()
 
 
 def test_mct_top_level_not_an_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,9 +168,11 @@ def test_mct_graphic_that_is_no_image(tmp_path: Path, capsys: pytest.CaptureFixt
             '    "graphics": {"collection": [\n'
             f'      {{"name": "ok", "image": "{PNG}"}},\n'
             f'      {{"name": "evil", "image": "{fake}"}}\n    ]}}\n  }}\n}}\n')
-    err = fails(tmp_path, capsys, "mct", "model_card.json", text.replace("}}", "}"))
-    assert "model_card.json:6:33: quantitative_analysis.graphics.collection[1].image: image is " \
-           "not a PNG, JPEG or SVG file" in err
+    report, out = warns(tmp_path, capsys, "mct", "model_card.json", text.replace("}}", "}"))
+    assert "model_card.json:6:33: warning: quantitative_analysis.graphics.collection[1].image: " \
+           "image is not a PNG, JPEG or SVG file" in report
+    assert "graphic 'evil' skipped" in report
+    assert sorted(p.name for p in (out / "graphics").iterdir()) == ["ok.png"]
 
 
 def test_mct_confidence_interval_reversed(tmp_path: Path,
@@ -147,9 +180,11 @@ def test_mct_confidence_interval_reversed(tmp_path: Path,
     text = ('{"quantitative_analysis": {"performance_metrics": [\n'
             '  {"type": "auc", "value": "0.9",\n'
             '   "confidence_interval": {"lower_bound": "0.95", "upper_bound": "0.85"}}\n]}}\n')
-    err = fails(tmp_path, capsys, "mct", "model_card.json", text)
-    assert "model_card.json:3:27: quantitative_analysis.performance_metrics[0]." \
-           "confidence_interval: expected numeric lower_bound <= upper_bound" in err
+    report, out = warns(tmp_path, capsys, "mct", "model_card.json", text)
+    assert "model_card.json:3:27: warning: quantitative_analysis.performance_metrics[0]." \
+           "confidence_interval: expected numeric lower_bound <= upper_bound" in report
+    rows = load_yaml_file(out / "evaluation.yaml").data["results"]
+    assert rows == [{"metric": "auc", "value": 0.9}]  # the value kept, the interval skipped
 
 
 def test_non_utf8_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

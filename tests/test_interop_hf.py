@@ -58,6 +58,12 @@ def strings(value: Any) -> list[str]:
     return []
 
 
+def sections(card: dict[str, Any]) -> dict[str, str]:
+    """The card's additional sections as {'Parent / Title': text}."""
+    return {" / ".join([*s.get("parents", []), s["title"]]): s["text"]
+            for s in card.get("additional_sections", [])}
+
+
 def test_bert_style_text_classifier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, report = import_hf(tmp_path, "bert", capsys, "--date", "2020-03-01")
     card = load(out / "card.yaml")
@@ -77,13 +83,16 @@ def test_bert_style_text_classifier(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "topic classification" in card["intended_use"]["primary_uses"]
     assert "hostile or alienating" in card["intended_use"]["out_of_scope"]
     assert "biased predictions" in card["caveats_and_recommendations"]
-    assert card["custom"]["hf_metadata"] == {"language": ["en"]}
-    unmapped = card["custom"]["unmapped_sections"]
+    assert "custom" not in card  # the registry's own namespace: an import writes nothing there
+    assert card["provenance"]["format"] == "huggingface"
+    assert card["provenance"]["metadata"] == {"language": ["en"]}
+    assert card["provenance"]["imported_with"].startswith("mlcards ")
+    unmapped = sections(card)
     assert set(unmapped) == {"Table of Contents", "How to Get Started With the Model",
                              "Training"}
     assert "learning_rate = 1e-5" in unmapped["Training"]
     assert "DistilBertForSequenceClassification" in unmapped["How to Get Started With the Model"]
-    assert "custom.unmapped_sections['Training']" in report
+    assert "additional section 'Training'" in report
     assert "front matter 'license' -> model_details.license" in report
 
 
@@ -130,10 +139,13 @@ def test_template_card_with_placeholders(tmp_path: Path,
     assert card["metrics"]["performance_measures"] == "Top-1 and top-5 accuracy."
     assert "| ImageNet-1k | 81.1 |" in card["quantitative_analyses"]["unitary"]
     assert "factors" not in card  # only a placeholder in the source
-    assert card["custom"]["hf_metadata"]["co2_eq_emissions"]["emissions"] == 1200
-    unmapped = card["custom"]["unmapped_sections"]
+    assert card["provenance"]["metadata"]["co2_eq_emissions"]["emissions"] == 1200
+    unmapped = sections(card)
     assert "TPUv3" in unmapped["Environmental Impact"]
-    assert "Training Hyperparameters" in unmapped["Training Details / Training Procedure"]
+    assert details["training"]["hyperparameters"] == {
+        "Training regime": "fp32, batch size 4096, learning rate warmup of 10k steps"}
+    assert card["provenance"]["headings"]["model_details.training.hyperparameters"] == [
+        "Training Details", "Training Procedure", "Training Hyperparameters"]
     assert "# Model Card for nothing" in unmapped["How to Get Started with the Model"]
     assert re.search(r"dropped \d+ template placeholders", report)
 
@@ -154,7 +166,11 @@ def test_import_never_loses_body_text(tmp_path: Path, capsys: pytest.CaptureFixt
     """Every line of the body (but headings, comments and placeholders) is in card.yaml."""
     for name in ("bert", "vit", "llm"):
         out, _ = import_hf(tmp_path / name, name, capsys)
-        everything = "\n".join(strings(load(out / "card.yaml")))
+        card = load(out / "card.yaml")
+        training = card["model_details"].get("training", {})
+        pairs = [f"{k}: {v}" for key in ("hyperparameters", "framework_versions")
+                 for k, v in training.get(key, {}).items()]  # '- key: value' bullets
+        everything = "\n".join([*strings(card), *pairs])
         body = (DATA / f"hf_{name}" / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2]
         for line in body.splitlines():
             line = line.strip()
@@ -174,7 +190,7 @@ def test_front_matter_only_card_gets_marked_placeholders(
     assert card["model_details"]["task"] == "tabular-classification"
     assert card["model_details"]["library"] == "sklearn"
     assert card["model_details"]["owners"] == [{"name": "TODO: model owner"}]
-    assert str(card["model_details"]["date"]) == "1970-01-01"
+    assert card["model_details"]["date"].startswith("TODO:")  # no real-looking fake date
     assert "placeholder: model_details.owners" in report
     assert "placeholder: model_details.date" in report
     assert not (out / "evaluation.yaml").exists()
@@ -185,6 +201,7 @@ def test_front_matter_only_card_gets_marked_placeholders(
     fields = {p.field for p in caught.value.problems}
     assert "model_details.owners[0].name" in fields
     assert "model_details.description" in fields
+    assert "model_details.date" in fields
 
 
 def test_flags_fill_required_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -203,8 +220,8 @@ def test_eval_results_folder_is_read(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert str(card["model_details"]["date"]) == "2025-02-01"  # latest .eval_results date
     assert card["model_details"]["license"] == "other"
     assert card["model_details"]["base_model"] == "example-org/base-7b"
-    assert card["custom"]["hf_metadata"]["license_name"] == "example-community-license"
-    assert card["custom"]["hf_metadata"]["language"] == ["en", "fr", "de"]
+    assert card["provenance"]["metadata"]["license_name"] == "example-community-license"
+    assert card["provenance"]["metadata"]["language"] == ["en", "fr", "de"]
     evaluation = load(out / "evaluation.yaml")
     assert evaluation["dataset"] == {"name": "Idavidrein/gpqa",
                                      "url": "https://huggingface.co/datasets/Idavidrein/gpqa"}
@@ -253,3 +270,65 @@ def test_id_and_version_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["import", "hf", str(DATA / "hf_vit" / "README.md"), "-o",
                  str(tmp_path / "x"), "--id", "Not A Slug"]) == 1
     assert "pass --id" in capsys.readouterr().err
+
+
+CORPUS = DATA / "corpus"
+
+
+def test_trainer_sections_become_training_fields_and_come_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """hyperparameters and framework versions as mappings, the results table as a table,
+    and the export writes them under the card's own headings again."""
+    readme = CORPUS / "hf" / "sgugger__bert-finetuned-mrpc" / "README.md"
+    first = registry(tmp_path / "a") / "models" / "mrpc" / "1.0.0"
+    assert main(["import", "hf", str(readme), "-o", str(first)]) == 0
+    card = load(first / "card.yaml")
+    training = card["model_details"]["training"]
+    assert training["hyperparameters"]["learning_rate"] == "5e-05"
+    assert training["hyperparameters"]["optimizer"] == \
+        "Adam with betas=(0.9,0.999) and epsilon=1e-08"
+    assert len(training["hyperparameters"]) == 11
+    assert training["framework_versions"] == {"Transformers": "4.11.0.dev0",
+                                              "Pytorch": "1.8.1+cu111",
+                                              "Datasets": "1.10.3.dev0", "Tokenizers": "0.10.3"}
+    assert training["results"]["columns"] == ["Training Loss", "Epoch", "Step",
+                                              "Validation Loss", "Accuracy", "F1",
+                                              "Combined Score"]
+    assert training["results"]["rows"][2] == ["0.4264", "3.0", "690", "0.5152", "0.8603",
+                                              "0.9032", "0.8818"]
+    assert not any("Training" in s["title"] for s in card.get("additional_sections", []))
+    exported = tmp_path / "README.md"
+    assert main(["export", "hf", str(first), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "# bert-finetuned-mrpc\n" in text  # the card's own title, not "Model Card for"
+    assert re.search(r"^## Training procedure\n+### Training hyperparameters\n+The following "
+                     r"hyperparameters were used during training:\n+- learning_rate: 5e-05$",
+                     text, re.MULTILINE)
+    assert "| No log | 1.0 | 230 | 0.3668 | 0.8431 | 0.8881 | 0.8656 |" in text
+    assert "- Pytorch 1.8.1+cu111" in text
+    second = registry(tmp_path / "b") / "models" / "mrpc" / "1.0.0"
+    assert main(["import", "hf", str(exported), "-o", str(second)]) == 0
+    again = load(second / "card.yaml")
+    assert again["model_details"]["training"] == training
+    assert again.get("additional_sections") == card.get("additional_sections")
+    capsys.readouterr()
+
+
+def test_a_second_section_for_a_filled_field_keeps_its_own_heading(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nlicense: mit\n---\n# Tiny\n\nA tiny model.\n\n"
+                      "## Limitations\n\nShort inputs only.\n\n"
+                      "## Bias\n\nEnglish only.\n", encoding="utf-8")
+    out = registry(tmp_path) / "models" / "tiny" / "1.0.0"
+    assert main(["import", "hf", str(readme), "-o", str(out)]) == 0
+    card = load(out / "card.yaml")
+    assert card["caveats_and_recommendations"] == "Short inputs only."
+    assert sections(card) == {"Bias": "English only."}
+    assert card["provenance"]["headings"]["caveats_and_recommendations"] == ["Limitations"]
+    exported = tmp_path / "out.md"
+    assert main(["export", "hf", str(out), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "## Limitations\n\nShort inputs only." in text
+    assert "## Bias\n\nEnglish only." in text
+    capsys.readouterr()

@@ -76,9 +76,12 @@ def test_census_card_details(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert card["evaluation_data"]["datasets"][0]["name"] == "Census Income eval split"
     assert "Sensitive data: sex, race, native_country." in \
         card["training_data"]["datasets"][0]["description"]
-    assert card["custom"]["unmapped_sections"] == {
-        "model_details.version.diff": "Initial release."}
-    assert "custom.unmapped_sections['model_details.version.diff']" in report
+    assert card["additional_sections"] == [
+        {"title": "Changes in this version", "text": "Initial release."}]
+    assert "additional section 'Changes in this version'" in report
+    assert "custom" not in card
+    assert card["provenance"]["format"] == "model-card-toolkit"
+    assert card["provenance"]["format_version"] == "0.0.2"
 
 
 def test_census_graphics_written_as_files(tmp_path: Path,
@@ -134,10 +137,9 @@ def test_cats_vs_dogs_considerations_thresholds_and_leftovers(
     assert "Tradeoffs:" in card["caveats_and_recommendations"]
     assert card["ethical_considerations"]["risks"][0]["mitigation"] == \
         "Avoid application on non-dog and non-cat images."
-    unmapped = card["custom"]["unmapped_sections"]
-    assert unmapped["model_details.path"] == "gs://example-bucket/cats_vs_dogs/saved_model"
-    assert json.loads(unmapped["training_notes"].strip("`").removeprefix("json")) == {
-        "epochs": 10, "optimizer": "adam"}
+    kept = card["provenance"]["metadata"]  # verbatim, by JSON path
+    assert kept["model_details.path"] == "gs://example-bucket/cats_vs_dogs/saved_model"
+    assert kept["training_notes"] == {"epochs": 10, "optimizer": "adam"}
     evaluation = load(out / "evaluation.yaml")
     recall = [r["slice"] for r in evaluation["results"] if r["metric"] == "recall"]
     assert recall == [{"slice": "Dog", "threshold": "0.3"}, {"slice": "Dog", "threshold": "0.7"}]
@@ -230,3 +232,22 @@ def test_imported_graphics_can_be_published(tmp_path: Path,
         "accuracy-by-sex.png", "age-distribution-2.png", "age-distribution.png",
         "etc-auc-curve.svg")]
     assert published[prefix + "accuracy-by-sex.png"].startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize(("data", "version", "said"), [
+    ({"model_parameters": {"data": {"train": {"name": "t"}}}}, "0.0.1", "no schema_version"),
+    ({"model_details": {"license": "MIT", "name": "x"}}, "0.0.1", "no schema_version"),
+    ({"model_details": {"licenses": [{"identifier": "MIT"}]}}, "0.0.2", "no schema_version"),
+    ({"schema_version": "9.9", "model_parameters": {"data": []}}, "0.0.2",
+     "schema_version '9.9' is not 0.0.1/0.0.2"),
+])
+def test_schema_version_from_the_card_or_its_shape(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any], version: str,
+        said: str) -> None:
+    source = tmp_path / "model_card.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out = registry(tmp_path) / "models" / "m" / "1.0.0"
+    assert main(["import", "mct", str(source), "-o", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert load(out / "card.yaml")["provenance"]["format_version"] == version
+    assert f"{said}; read as {version} (from its shape)" in report

@@ -28,7 +28,8 @@ def register(sub: Subparsers) -> None:
     hf.add_argument("source", type=Path, help="README.md of the Hugging Face model")
     mct = formats.add_parser("mct", help="a Model Card Toolkit model_card.json",
                              description="Import a Model Card Toolkit JSON card (schema "
-                             "v0.0.2); embedded graphics are written to graphics/.")
+                             "v0.0.1 or v0.0.2); embedded graphics are written to graphics/, "
+                             "one that cannot be decoded is skipped with a warning.")
     mct.add_argument("source", type=Path, help="model_card.json")
     for parser in (hf, mct):
         _common(parser)

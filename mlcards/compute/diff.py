@@ -356,7 +356,7 @@ class VersionDiff:
 
 
 def _side(mv: ModelVersion) -> VersionSide:
-    return VersionSide(mv.version, mv.card.status, mv.card.model_details.date.isoformat())
+    return VersionSide(mv.version, mv.card.status, str(mv.card.model_details.date))
 
 
 def diff_versions(registry: Registry, old: ModelVersion, new: ModelVersion, *,

@@ -94,7 +94,8 @@ def _measurements(rep: Any) -> Measurements:
 
 def _dates(mv: ModelVersion) -> Iterable[dt.date]:
     card = mv.card
-    yield card.model_details.date
+    if card.model_details.released is not None:
+        yield card.model_details.released
     yield from (a.date for a in card.approvals)
     summary = mv.evaluation_summary
     if summary is not None and summary.date is not None:
@@ -106,7 +107,8 @@ def _dates(mv: ModelVersion) -> Iterable[dt.date]:
 
 def newest_input_date(registry: Registry) -> dt.date:
     """The newest past-facing date in the registry's inputs (see module doc)."""
-    return max(d for mv in registry.versions() for d in _dates(mv))
+    return max((d for mv in registry.versions() for d in _dates(mv)),
+               default=dt.date(1970, 1, 1))
 
 
 def as_of_date(registry: Registry, given: str | dt.date | None = None) -> dt.date:
@@ -135,9 +137,9 @@ class Flag:
 def lifecycle_flags(registry: Registry, mv: ModelVersion, as_of: dt.date) -> list[Flag]:
     """Stale evaluation, overdue review or assessment, deprecation without replacement."""
     card, out = mv.card, []
-    released = card.model_details.date
+    released = card.model_details.released
     ev = mv.evaluation_summary
-    if ev is not None and ev.date is not None and ev.date < released:
+    if ev is not None and ev.date is not None and released is not None and ev.date < released:
         out.append(Flag("stale-evaluation",
                         f"evaluation dated {ev.date} is older than the release of this "
                         f"version ({released}); re-evaluate the released model",

@@ -17,20 +17,22 @@ import yaml
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
+from mlcards import __version__
 from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
-from mlcards.interop.urls import drop_invalid_urls
+from mlcards.interop.urls import add_section, drop_invalid_urls
 from mlcards.load.yaml import YamlError, parse_yaml
 from mlcards.schema import Card, Evaluation
 from mlcards.validate.documents import validate_document
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schemas/{kind}.schema.json\n"
-PLACEHOLDER_DATE = dt.date(1970, 1, 1)
+PLACEHOLDER_DATE = "TODO: release date (pass --date)"
+"""No fake dates: a card without one says so, and `validate --strict` rejects it."""
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 METRIC_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-UNMAPPED = "unmapped_sections"
-"""Key under the card's `custom` that keeps text no card field takes."""
+TOOL = f"mlcards {__version__}"
+NOTE = "TODO (mlcards import):"
 
 
 @dataclass
@@ -59,11 +61,17 @@ class ImportResult:
     def mapped(self, source: str, target: str) -> None:
         self.report.append(f"{source} -> {target}")
 
-    def keep_unmapped(self, key: str, text: str, source: str) -> None:
-        """Store text no field takes under custom.unmapped_sections[key]."""
-        store = self.card.setdefault("custom", {}).setdefault(UNMAPPED, {})
-        store[key] = f"{store[key]}\n\n{text}" if key in store else text
-        self.report.append(f"{source} -> custom.{UNMAPPED}[{key!r}] (no matching card field)")
+    def keep_unmapped(self, path: list[str], text: str, source: str) -> None:
+        """Keep text no field takes as the additional section at heading `path`."""
+        add_section(self.card, path[:-1], path[-1], text)
+        self.report.append(f"{source} -> additional section {' / '.join(path)!r} "
+                           "(no matching card field)")
+
+    def provenance(self, fmt: str, version: str | None = None) -> dict[str, Any]:
+        """The card's provenance block (made on first use)."""
+        block: dict[str, Any] = self.card.setdefault(
+            "provenance", {"format": fmt, "format_version": version, "imported_with": TOOL})
+        return block
 
 
 # --------------------------------------------------------------------------- reading
@@ -166,8 +174,11 @@ def fill_required(result: ImportResult, opts: Options, found: dict[str, Any]) ->
         details["description"] = "TODO: describe what the model does, for whom, how it was built."
         result.placeholders.append("model_details.description (no description in the source)")
     drop_invalid_urls(result.card, result.evaluation, result.report)
+    kept = [line for line in details["description"].split("\n")
+            if not line.startswith(NOTE)]  # an earlier import's note (a second trip)
+    details["description"] = join_text("\n".join(kept)) or details["description"]
     if result.placeholders:
-        note = ("TODO (mlcards import): replace the placeholders in "
+        note = (f"{NOTE} replace the placeholders in "
                 + ", ".join(p.split(" ")[0] for p in result.placeholders) + ".")
         details["description"] = join_text(details["description"], note)
 
@@ -253,7 +264,7 @@ def _pick_date(result: ImportResult, opts: Options, found: dict[str, Any],
         result.report.append(f"release date {found['date']} from {found.get('date_source')}")
     else:
         details["date"] = PLACEHOLDER_DATE
-        result.placeholders.append(f"model_details.date (placeholder {PLACEHOLDER_DATE}; "
+        result.placeholders.append("model_details.date (no release date in the source; "
                                    "pass --date)")
 
 

@@ -1,8 +1,11 @@
 """Import a Hugging Face model card (`README.md`) into card.yaml and evaluation.yaml.
 
 Front matter keys with a card field are mapped; the others are kept verbatim
-under `custom.hf_metadata` (the exporter writes them back). `model-index`
-and `.eval_results/*.yaml` beside the README become evaluation.yaml. An
+in `provenance.metadata` (the exporter writes them back). `model-index` (and the
+legacy `model_index` / `metric:` spelling) and `.eval_results/*.yaml` beside the
+README become evaluation.yaml; a model-index result that does not check is skipped
+with a located warning, never the whole import. Nothing is written to `custom`,
+which belongs to the registry's own JSON Schema. An
 optional `mlcards:` block (written by `mlcards export hf`) restores the
 fields Hugging Face cards have no place for: id, version, date, status,
 risk tier and a task that is not a Hub pipeline tag.
@@ -10,6 +13,7 @@ risk tier and a task that is not a Hub pipeline tag.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,10 +37,9 @@ from mlcards.schema.common import StrictModel, Text
 from mlcards.validate.documents import problems_from_validation, validate_document
 
 MAX_README_BYTES = 2 * 1024 * 1024
-HF_METADATA = "hf_metadata"
-MODEL_INDEX_NAME = "hf_model_index_name"
+FORMAT = "huggingface"
 MAPPED_KEYS = ("license", "tags", "datasets", "base_model", "library_name", "pipeline_tag",
-               "model-index", "mlcards", "metrics")
+               "model-index", "model_index", "mlcards", "metrics")
 
 
 class _Loose(BaseModel):
@@ -80,7 +83,8 @@ class _Result(_Loose):
 
 class _Entry(_Loose):
     name: Text | None = None
-    results: list[_Result] = Field(default_factory=list)
+    results: list[Any] = Field(default_factory=list)
+    """Checked one by one (_checked_results): a bad result is skipped, not fatal."""
 
 
 class MlcardsBlock(StrictModel):
@@ -104,6 +108,7 @@ class FrontMatter(_Loose):
     library_name: Text | None = None
     pipeline_tag: Text | None = None
     model_index: list[_Entry] | None = Field(default=None, alias="model-index")
+    legacy_model_index: list[_Entry] | None = Field(default=None, alias="model_index")
     mlcards: MlcardsBlock | None = None
 
 
@@ -136,8 +141,9 @@ def import_hf(readme: Path, opts: Options) -> ImportResult:
     problems: list[Problem] = []
     doc, front = _front_matter(yaml_text, readme, problems)
     result = ImportResult(card={"schema_version": 1, "model_details": {}})
+    result.provenance(FORMAT)
     found: dict[str, Any] = {}
-    hf_results = _model_index(front) if front else []
+    hf_results = _model_index(doc, front, result, source) if doc and front else []
     er_results, er_notes, er_dates = _eval_results(readme.parent / ".eval_results", problems)
     if problems:
         raise InvalidInput(problems)
@@ -170,19 +176,45 @@ def _front_matter(yaml_text: str | None, readme: Path, problems: list[Problem],
     return (doc, front) if not found else (None, None)
 
 
-def _model_index(front: FrontMatter) -> list[HfResult]:
+def _model_index(doc: LoadedYaml, front: FrontMatter, result: ImportResult,
+                 source: str) -> list[HfResult]:
     results = []
-    for entry in front.model_index or []:
-        for res in entry.results:
+    key = "model-index" if front.model_index is not None else "model_index"
+    for i, entry in enumerate(front.model_index or front.legacy_model_index or []):
+        for res in _checked_results(doc, key, i, entry, result):
             task = res.task.type if res.task else None
             for metric in res.metrics:
                 parsed = parse_value(metric.value)
                 assert parsed is not None  # checked by _number
+                args = (res.dataset.model_extra or {}).get("args")
+                config = res.dataset.config or (str(args) if isinstance(args, str | int)
+                                                else None)  # the older `args: cs` spelling
                 results.append(HfResult(
                     res.dataset.type, metric.type, parsed[0], task, res.dataset.name,
-                    res.dataset.config, res.dataset.split, metric.name, metric.config,
-                    parsed[1]))
+                    config, res.dataset.split, metric.name, metric.config, parsed[1]))
     return results
+
+
+def _checked_results(doc: LoadedYaml, key: str, i: int, entry: _Entry,
+                     result: ImportResult) -> list[_Result]:
+    """The entry's results that check; each other one is reported (located) and skipped."""
+    kept = []
+    for j, raw in enumerate(entry.results):
+        if isinstance(raw, dict) and "metrics" not in raw and isinstance(raw.get("metric"), dict):
+            raw = {**raw, "metrics": [raw["metric"]]}  # the legacy single `metric:`
+        try:
+            kept.append(_Result.model_validate(raw))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = (key, i, "results", j, *[p for p in err["loc"] if not (
+                    isinstance(p, str) and ("[" in p or p.startswith("function-")))])
+                message = (f"required field {loc[-1]!r} is missing" if err["type"] == "missing"
+                           else err["msg"].replace("Value error, ", ""))
+                while len(loc) > 4 and loc not in doc.positions:
+                    loc = loc[:-1]
+                problem = dataclasses.replace(doc.problem(loc, message), severity="warning")
+                result.report.append(f"{problem.format()}; result skipped")
+    return kept
 
 
 def _eval_results(folder: Path,
@@ -259,9 +291,9 @@ def _metadata(doc: LoadedYaml, front: FrontMatter, hf_results: list[HfResult],
     if front.pipeline_tag and details.get("task") != front.pipeline_tag:
         kept["pipeline_tag"] = front.pipeline_tag
     if kept:
-        card.setdefault("custom", {})[HF_METADATA] = kept
+        result.provenance(FORMAT)["metadata"] = kept
         result.report.append(f"{source}: front matter {', '.join(map(repr, kept))} -> "
-                             f"custom.{HF_METADATA} (kept verbatim for export)")
+                             "provenance.metadata (kept verbatim for export)")
 
 
 def _block(front: FrontMatter, result: ImportResult, found: dict[str, Any], source: str) -> None:
@@ -288,7 +320,7 @@ def _task_and_name(front: FrontMatter, hf_results: list[HfResult], result: Impor
     if task:
         found["task"] = task
         result.card["model_details"]["task"] = task
-    entries = front.model_index or []
+    entries = front.model_index or front.legacy_model_index or []
     if entries and entries[0].name:
         found["index_name"] = entries[0].name
 
@@ -333,5 +365,5 @@ def _keep_index_name(result: ImportResult, found: dict[str, Any]) -> None:
     """Keep a model-index name that differs from the card's name (export writes it back)."""
     index_name = found.get("index_name")
     if index_name and index_name != result.card["model_details"].get("name"):
-        result.card.setdefault("custom", {})[MODEL_INDEX_NAME] = index_name
-        result.mapped("model-index name", f"custom.{MODEL_INDEX_NAME}")
+        result.provenance(FORMAT)["model_index_name"] = index_name
+        result.mapped("model-index name", "provenance.model_index_name")

@@ -1,9 +1,12 @@
 """Import the Markdown body of a Hugging Face model card into card fields.
 
-Sections map to fields by heading (see hf_sections). A section whose heading
-maps nowhere is kept, with its sub-sections, under
-`custom.unmapped_sections["Parent / Heading"]`; only sub-sections that hold a
-mapped heading somewhere below are split out of it. Template guidance (HTML
+Sections map to fields by heading (see hf_sections); the heading each field was
+read from is kept in `provenance.headings`, so export writes it back there. A
+section whose heading maps nowhere (or maps to a field an earlier section already
+filled) is kept, with its sub-sections, as an additional section under its own
+heading; only sub-sections that hold a mapped heading somewhere below are split
+out of it. The trainer template's hyperparameters, framework versions and
+training-results table become `model_details.training`. Template guidance (HTML
 comments, "[More Information Needed]") is dropped and counted.
 """
 
@@ -38,6 +41,11 @@ OWNER = re.compile(r"^(?P<name>[^<>()]+?)\s*(?:<(?P<email>[^<>\s]+@[^<>\s]+)>)?\
                    r"(?:\((?P<attrs>[^()]*)\))?$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 TABLE_HEADER = ["metric", "slice", "value", "ci", "n"]
+TRAINER_INTRO = re.compile(r"^the following hyperparameters were used during training:?$",
+                           re.IGNORECASE)
+HYPERPARAMETER = re.compile(r"^[-*+]\s+(?P<key>[^:\s][^:]*?):\s*(?P<value>\S.*)$")
+FRAMEWORK = re.compile(r"^[-*+]\s+(?P<key>[^:]+?):?\s+(?P<value>\S+)$")
+GRID_RULE = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$")
 
 
 @dataclass
@@ -57,12 +65,16 @@ class _Importer:
         self.source = source
         self.has_authors = has_authors
         self.info = BodyInfo()
+        self.filled: set[str] = set()
+        """Fields a heading of their own gave text to (see claim)."""
 
     # ----------------------------------------------------------------- walking
 
     def walk(self, node: Section, ancestors: list[str]) -> None:
         slot = find_slot(node.title, ancestors)
         here = [*ancestors, node.title]
+        if slot is not None and not self.claim(slot, here):
+            slot = None  # a second section for a field already read: kept as it is
         if slot is not None and slot.kind != "text":
             getattr(self, f"_{slot.kind}")(node, here)
             return
@@ -80,9 +92,21 @@ class _Importer:
         text = join_text(node.text, *[render_subtree(c) for c in node.children
                                       if id(c) not in keep])
         if text:
-            self.result.keep_unmapped(where, text, f"{self.source}: section {where!r}")
+            self.result.keep_unmapped(here, text, f"{self.source}: section {where!r}")
         for child in split:
             self.walk(child, here)
+
+    def claim(self, slot: Slot, here: list[str]) -> bool:
+        """Note the heading a field is read from; False when another heading has it."""
+        headings = self.result.provenance("huggingface").setdefault("headings", {})
+        key = ".".join(slot.field)
+        if key in headings:
+            if headings[key] != here[:len(headings[key])]:
+                return False  # another section's: not inside the one that has the field
+            if key in self.filled:
+                return True  # inside it, after it gave text: its heading stays
+        headings[key] = list(here)  # first, or deeper inside one that gave no text
+        return True
 
     def prune(self, node: Section) -> None:
         """Clean every section's text; drop sections left empty (below the title)."""
@@ -120,6 +144,7 @@ class _Importer:
             text = self.description_bullets(text)
             if not text:
                 return
+        self.filled.add(".".join(slot.field))
         target = self.result.card
         for part in slot.field[:-1]:
             target = target.setdefault(part, {})
@@ -188,7 +213,7 @@ class _Importer:
             self.result.mapped(f"{self.source}: section {' / '.join(here)!r}",
                                "model_details.owners")
         elif text:
-            self.result.keep_unmapped(" / ".join(here), text, f"{self.source}: section "
+            self.result.keep_unmapped(here, text, f"{self.source}: section "
                                       f"{' / '.join(here)!r} (no names found)")
 
     def _risks(self, node: Section, here: list[str]) -> None:
@@ -214,7 +239,7 @@ class _Importer:
         text = join_text(node.text, *[render_subtree(c) for c in node.children]) or ""
         rows = parse_results_table(text)
         if rows is None:
-            self.result.keep_unmapped(" / ".join(here), text,
+            self.result.keep_unmapped(here, text,
                                       f"{self.source}: section {' / '.join(here)!r} "
                                       "(not an mlcards results table)")
             return
@@ -226,7 +251,51 @@ class _Importer:
         text = join_text("\n".join(lines), *[render_subtree(c) for c in node.children])
         if text:
             where = " / ".join(here)
-            self.result.keep_unmapped(where, text, f"{self.source}: rest of section {where!r}")
+            self.result.keep_unmapped(here, text, f"{self.source}: rest of section {where!r}")
+
+    # ----------------------------------------------------------------- the trainer's sections
+
+    def _hyperparameters(self, node: Section, here: list[str]) -> None:
+        pairs = self._pairs(node, HYPERPARAMETER)
+        self._training(node, here, "hyperparameters", pairs)
+
+    def _frameworks(self, node: Section, here: list[str]) -> None:
+        pairs = self._pairs(node, FRAMEWORK)
+        self._training(node, here, "framework_versions", pairs)
+
+    def _grid(self, node: Section, here: list[str]) -> None:
+        table = None if node.children else parse_grid(self.clean(node.text) or "")
+        self._training(node, here, "results", table)
+
+    def _pairs(self, node: Section, pattern: re.Pattern[str]) -> dict[str, str] | None:
+        """'- key: value' lines (nothing else but the trainer's intro line), or None."""
+        if node.children:
+            return None
+        pairs: dict[str, str] = {}
+        for line in (self.clean(node.text) or "").splitlines():
+            if not line.strip() or TRAINER_INTRO.match(line.strip()):
+                continue
+            match = re.match(BULLET, line.strip()) or pattern.match(line.rstrip())
+            if match is None:
+                return None
+            key = (match.group("label") if "label" in match.groupdict()
+                   else match.group("key")).strip()
+            if key in pairs:
+                return None
+            pairs[key] = match.group("value").strip()
+        return pairs or None
+
+    def _training(self, node: Section, here: list[str], key: str, value: Any) -> None:
+        where = " / ".join(here)
+        if value is None:
+            text = join_text(node.text, *[render_subtree(c) for c in node.children])
+            if text:
+                self.result.keep_unmapped(here, text, f"{self.source}: section {where!r} "
+                                          "(not in the trainer's format)")
+            return
+        training = self.result.card["model_details"].setdefault("training", {})
+        training[key] = value
+        self.result.mapped(f"{self.source}: section {where!r}", f"model_details.training.{key}")
 
 
 def import_body(body: str, first_line: int, result: ImportResult, source: str) -> BodyInfo:
@@ -242,6 +311,7 @@ def import_body(body: str, first_line: int, result: ImportResult, source: str) -
     if children and children[0].level == 1 and find_slot(children[0].title, []) is None:
         title = children.pop(0)
         importer.info.name = TITLE_PREFIX.sub("", title.title).strip() or None
+        result.provenance("huggingface").setdefault("headings", {})["title"] = [title.title]
         preamble.append(title.text)
         children = title.children + children
         result.mapped(f"{source}: title {title.title!r}", "model_details.name")
@@ -314,6 +384,19 @@ def parse_results_table(text: str) -> list[dict[str, Any]] | None:
             return None
         rows.append(row)
     return rows
+
+
+def parse_grid(text: str) -> dict[str, Any] | None:
+    """A Markdown pipe table (and nothing else) as {columns, rows}; None otherwise."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2 or not all(ln.startswith("|") for ln in lines) \
+            or not GRID_RULE.match(lines[1]):
+        return None
+    columns = _cells(lines[0])
+    rows = [_cells(ln) for ln in lines[2:]]
+    if any(len(r) != len(columns) for r in rows) or not all(columns):
+        return None
+    return {"columns": columns, "rows": rows}
 
 
 def _cells(line: str) -> list[str]:

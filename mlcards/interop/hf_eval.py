@@ -165,15 +165,23 @@ def from_evaluation(evaluation: dict[str, Any],
             continue
         definition = names.get(row["metric"], {})
         pretty = _pretty(definition.get("description"))
+        mtype = _hub_type(row["metric"], names)
         if slice_:
             carried.append(HfResult(
-                slice_["dataset"], row["metric"], float(row["value"]),
+                slice_["dataset"], mtype, float(row["value"]),
                 slice_.get("task", task), slice_["dataset"], slice_.get("config"),
                 slice_.get("split"), pretty))
         else:
-            carried.append(HfResult(dtype, row["metric"], float(row["value"]), task,
+            carried.append(HfResult(dtype, mtype, float(row["value"]), task,
                                     dataset["name"], config, dataset.get("split"), pretty))
     return carried, others
+
+
+def _hub_type(name: str, names: dict[str, Any]) -> str:
+    """The Hub metric type of a metric: 'wer-2' (the import's name for a second 'wer' on
+    one dataset, see _unique_name) is 'wer' again."""
+    match = re.match(r"^(.+)-\d+$", name)
+    return match.group(1) if match and match.group(1) in names else name
 
 
 def _pretty(description: str | None) -> str | None:

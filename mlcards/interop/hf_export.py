@@ -1,9 +1,11 @@
 """Export a card (and its evaluation) as a Hugging Face model card README.md.
 
 Front matter: the Hub's metadata keys, `model-index` from evaluation.yaml, the
-kept `custom.hf_metadata`, and an `mlcards:` block with the fields the Hub has
-no key for. Body: the Hugging Face template's headings (hf_sections), so
-`mlcards import hf` maps every section back to the same field.
+imported card's `provenance.metadata` (kept verbatim), and an `mlcards:` block
+with the fields the Hub has no key for. Body: the Hugging Face template's
+headings (hf_sections), or the heading an imported card read the field from
+(`provenance.headings`), plus the card's additional sections under their own
+headings, so `mlcards import hf` maps every section back to the same field.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from typing import Any
 
 from mlcards.errors import InvalidInput, MlcardsError, Problem, display_path
 from mlcards.interop.common import dump_yaml, join_text
-from mlcards.interop.hf import HF_METADATA, MODEL_INDEX_NAME
+from mlcards.interop.hf_body import TITLE_PREFIX
 from mlcards.interop.hf_eval import from_evaluation, model_index
 from mlcards.interop.hf_sections import EXPORT_BULLETS, SLOTS, Slot
 from mlcards.interop.markdown import Section, normalize_title, render_sections, shift_headings
 from mlcards.schema import Card, Evaluation
 from mlcards.validate.documents import read_source, validate_document
 
-UNMAPPED = "unmapped_sections"
+HYPERPARAMETERS_INTRO = "The following hyperparameters were used during training:"
 PIPELINE_TAGS = frozenset("""
 text-classification token-classification table-question-answering question-answering
 zero-shot-classification translation summarization feature-extraction text-generation
@@ -69,7 +71,7 @@ def render_readme(card: Card, evaluation: Evaluation | None) -> tuple[str, list[
     data = card.model_dump(mode="python", exclude_none=True)
     notes = [f"not carried by Hugging Face cards: {key}" for key in NOT_CARRIED
              if data.get(key)]
-    extra = sorted(set(data.get("custom", {})) - {HF_METADATA, UNMAPPED, MODEL_INDEX_NAME})
+    extra = sorted(data.get("custom", {}))
     if extra:
         notes.append(f"not carried by Hugging Face cards: custom keys {', '.join(extra)}")
     carried: list[Any] = []
@@ -88,7 +90,9 @@ def render_readme(card: Card, evaluation: Evaluation | None) -> tuple[str, list[
 
 def _front_matter(data: dict[str, Any], card: Card, carried: list[Any]) -> dict[str, Any]:
     details = card.model_details
-    meta = dict(data.get("custom", {}).get(HF_METADATA, {}))
+    provenance = data.get("provenance", {})
+    meta = dict(provenance.get("metadata", {})) \
+        if provenance.get("format") == "huggingface" else {}
     front: dict[str, Any] = {}
     if "language" in meta:
         front["language"] = meta.pop("language")
@@ -107,28 +111,33 @@ def _front_matter(data: dict[str, Any], card: Card, carried: list[Any]) -> dict[
     meta.pop("metrics", None)
     front.update({k: v for k, v in mapped.items() if v})
     front.update({k: v for k, v in meta.items() if k not in front})
-    block = {"id": details.id, "version": details.version, "date": details.date,
+    block = {"id": details.id, "version": details.version, "date": details.released,
              "status": card.status, "risk_tier": card.risk_tier,
              "task": None if details.task in PIPELINE_TAGS else details.task}
     front["mlcards"] = {k: v for k, v in block.items() if v is not None}
     if carried:
-        name = data.get("custom", {}).get(MODEL_INDEX_NAME) or details.name
+        name = provenance.get("model_index_name") or details.name
         front["model-index"] = model_index(name, carried)
     return front
 
 
 def _body(data: dict[str, Any], table: list[dict[str, Any]]) -> Section:
     root = Section("", 0)
-    title = Section(f"Model Card for {data['model_details']['name']}", 1)
+    name = data["model_details"]["name"]
+    headings = data.get("provenance", {}).get("headings", {})
+    kept = (headings.get("title") or [""])[0]
+    title = Section(kept if kept and TITLE_PREFIX.sub("", kept).strip() == name
+                    else f"Model Card for {name}", 1)
     root.children.append(title)
     for slot in SLOTS:
         text = _slot_text(slot, data, table)
         if text:
-            node = _node(title, (*slot.parents, slot.heading))
-            node.text = shift_headings(text, node.level + 1)
-    for key, text in data.get("custom", {}).get(UNMAPPED, {}).items():
-        node = _node(title, tuple(p for p in key.split(" / ") if p))
-        node.text = join_text(node.text, shift_headings(str(text), node.level + 1)) or ""
+            path = headings.get(".".join(slot.field)) or (*slot.parents, slot.heading)
+            node = _node(title, tuple(path))
+            node.text = join_text(node.text, shift_headings(text, node.level + 1)) or ""
+    for section in data.get("additional_sections", []):
+        node = _node(title, (*section.get("parents", []), section["title"]))
+        node.text = join_text(node.text, shift_headings(section["text"], node.level + 1)) or ""
     return root
 
 
@@ -171,6 +180,13 @@ def _slot_text(slot: Slot, data: dict[str, Any], table: list[dict[str, Any]]) ->
         return "\n".join(_owner(p) for p in value or [])
     if slot.kind == "risks":
         return _risks(value or [])
+    if slot.kind == "hyperparameters":
+        return join_text(HYPERPARAMETERS_INTRO, "\n".join(
+            f"- {k}: {v}" for k, v in value.items())) if value else None
+    if slot.kind == "frameworks":
+        return "\n".join(f"- {k} {v}" for k, v in value.items()) if value else None
+    if slot.kind == "grid":
+        return _grid(value) if value else None
     if slot.field == ("model_details", "description"):
         bullets = [f"- **{label}:** {data['model_details'][key]}" for label, key
                    in EXPORT_BULLETS if data["model_details"].get(key)]
@@ -198,6 +214,13 @@ def _risks(risks: list[dict[str, Any]]) -> str | None:
                  for r in risks]
         return "\n".join(lines) or None
     return "\n\n".join(f"# {r['name']}\n\n{r.get('mitigation') or ''}".rstrip() for r in risks)
+
+
+def _grid(table: dict[str, Any]) -> str:
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    lines = [row(table["columns"]), "|" + "---|" * len(table["columns"])]
+    return "\n".join([*lines, *(row(r) for r in table.get("rows", []))])
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

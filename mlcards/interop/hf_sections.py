@@ -24,7 +24,8 @@ class Slot:
     scope: str | None = None
     """Normalised title an ancestor must start with for the aliases to apply."""
     kind: str = "text"
-    """'text', or a special parser: 'sources', 'owners', 'risks', 'table'."""
+    """'text', or a special parser: 'sources', 'owners', 'risks', 'table', and the
+    trainer's 'hyperparameters', 'frameworks', 'grid'."""
 
     def titles(self) -> set[str]:
         return {normalize_title(self.heading), *self.aliases}
@@ -36,6 +37,7 @@ BIAS = ("Bias, Risks, and Limitations",)
 TESTING = ("Evaluation", "Testing Data, Factors & Metrics")
 ETHICS = ("Ethical Considerations",)
 TECH = ("Technical Specifications",)
+TRAINING = ("Training Details", "Training Procedure")
 
 SLOTS: tuple[Slot, ...] = (
     Slot(("model_details", "description"), "Model Description", DETAILS,
@@ -60,6 +62,12 @@ SLOTS: tuple[Slot, ...] = (
          ("training data", "training and evaluation data", "training dataset")),
     Slot(("training_data", "preprocessing"), "Preprocessing",
          ("Training Details", "Training Procedure"), ("preprocessing",)),
+    Slot(("model_details", "training", "hyperparameters"), "Training Hyperparameters",
+         TRAINING, ("training hyperparameters", "hyperparameters"), kind="hyperparameters"),
+    Slot(("model_details", "training", "results"), "Training Results", TRAINING,
+         ("training results",), kind="grid"),
+    Slot(("model_details", "training", "framework_versions"), "Framework Versions", TRAINING,
+         ("framework versions",), kind="frameworks"),
     Slot(("evaluation_data", "motivation"), "Testing Data", TESTING,
          ("testing data", "evaluation data", "test data")),
     Slot(("evaluation_data", "preprocessing"), "Testing Data Preprocessing", TESTING,

@@ -4,18 +4,23 @@ model_details -> card model_details; model_parameters -> architecture,
 formats, training/evaluation datasets; quantitative_analysis ->
 evaluation.yaml (slices "feature_value_X_feature_value" become slice
 mappings) plus graphics; considerations -> intended use, caveats, risks.
-Base64 graphics are written to `graphics/` beside the card. Keys the
-toolkit's schema does not define are kept under custom.unmapped_sections.
+Base64 graphics are written to `graphics/` beside the card; one that cannot be
+decoded is skipped with a warning naming its JSON path, and so is any part of the
+wrong type (every key is optional: the rest of the card is imported). Keys the toolkit's schema
+does not define are kept verbatim in provenance.metadata (by JSON path). The schema
+version comes from `schema_version`, else from the shape (`model_parameters.data`
+as a mapping is v0.0.1).
 """
 
 from __future__ import annotations
 
-import json
+import copy
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mlcards.errors import InvalidInput, Problem, display_path
 from mlcards.interop import graphics
@@ -31,10 +36,13 @@ from mlcards.interop.common import (
     set_text,
 )
 from mlcards.interop.hf_eval import parse_value
-from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric
+from mlcards.interop.mct_models import Dataset, Graphics, MctCard, PerfMetric, Sensitive
 from mlcards.load.yaml import LoadedYaml, PathKey, parse_json_object
-from mlcards.validate.documents import validate_document
+from mlcards.validate.documents import data_loc, problems_from_validation
 
+MAX_PASSES = 20
+CHANGES = "Changes in this version"
+"""The additional section that holds model_details.version.diff."""
 TRAIN = re.compile(r"train", re.IGNORECASE)
 EVAL = re.compile(r"eval|test|valid|holdout|hold-out", re.IGNORECASE)
 OVERALL = {"", "overall", "all", "none"}
@@ -48,11 +56,63 @@ def import_mct(path: Path, opts: Options) -> ImportResult:
     text = read_text(path)
     data = parse_json_object(text, source, "a Model Card Toolkit card")
     doc = _positions(text, path, data)
-    problems: list[Problem] = []
-    mct = validate_document(doc, MctCard, problems)
-    if problems or mct is None:
-        raise InvalidInput(problems)
-    return _Importer(mct, doc, source, opts).run()
+    mct, skipped = _read_leniently(doc)
+    result = _Importer(mct, doc, source, opts).run()
+    result.report[:0] = skipped
+    return result
+
+
+def _read_leniently(doc: LoadedYaml) -> tuple[MctCard, list[str]]:
+    """The card with every part that does not check left out, and a located warning
+    for each: every key of the toolkit's schema is optional, so a wrong type (a string
+    where a list belongs, ...) never refuses the whole card."""
+    data = copy.deepcopy(doc.data)
+    notes: list[str] = []
+    for _ in range(MAX_PASSES):
+        try:
+            return MctCard.model_validate(data), notes
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            problems = problems_from_validation(exc, doc, MctCard)
+        dropped: dict[PathKey, Problem] = {}
+        for err, problem in zip(errors, problems, strict=True):
+            where = _deepest(data, data_loc(err["loc"], doc))
+            if not where:
+                raise InvalidInput(problems)
+            dropped.setdefault(where, problem)
+        for where in sorted(dropped, key=_order, reverse=True):
+            _drop(data, where)
+            warning = dataclasses.replace(dropped[where], severity="warning")
+            notes.append(f"{warning.format()}; {format_path(where)} skipped, the rest of the "
+                         "card imported")
+    raise InvalidInput([doc.problem((), "the card does not check even with its bad parts "
+                                    "left out")])  # pragma: no cover - each pass drops one
+
+
+def _deepest(data: Any, loc: PathKey) -> PathKey:
+    """The longest prefix of `loc` that exists in `data`."""
+    node = data
+    found_: PathKey = ()
+    for part in loc:
+        present = part in node if isinstance(node, dict) else (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not present:
+            break
+        node = node[part]
+        found_ = (*found_, part)
+    return found_
+
+
+def _drop(data: Any, loc: PathKey) -> None:
+    parent = data
+    for part in loc[:-1]:
+        parent = parent[part]
+    del parent[loc[-1]]
+
+
+def _order(loc: PathKey) -> list[tuple[bool, Any]]:
+    """Sort key for paths: later list items first, so earlier indices stay right."""
+    return [(isinstance(p, str), p) for p in loc]
 
 
 def _positions(text: str, path: Path, data: Any) -> LoadedYaml:
@@ -73,10 +133,7 @@ class _Importer:
         self.taken: set[str] = set()
 
     def run(self) -> ImportResult:
-        if self.mct.schema_version not in (None, "0.0.1", "0.0.2"):
-            self.result.report.append(f"{self.source}: schema_version "
-                                      f"{self.mct.schema_version!r} is not 0.0.1/0.0.2; "
-                                      "read as 0.0.2")
+        self.result.provenance("model-card-toolkit", self._version())
         self._model_details()
         features = self._model_parameters()
         self._considerations()
@@ -86,6 +143,26 @@ class _Importer:
             raise InvalidInput(self.problems)
         fill_required(self.result, self.opts, self.found)
         return self.result
+
+    def _version(self) -> str:
+        """The schema version: as the card says, else told by its shape."""
+        given = self.mct.schema_version
+        if given in ("0.0.1", "0.0.2"):
+            self.result.report.append(f"{self.source}: schema_version {given}")
+            return given
+        mp = self.mct.model_parameters
+        md = self.mct.model_details
+        old = (mp is not None and isinstance(mp.data, dict)) or (
+            md is not None and (isinstance(md.license, str) or isinstance(md.citation, str)))
+        shape = "0.0.1" if old else "0.0.2"
+        said = f"schema_version {given!r} is not 0.0.1/0.0.2" if given else "no schema_version"
+        self.result.report.append(f"{self.source}: {said}; read as {shape} (from its shape)")
+        return shape
+
+    def warn(self, loc: PathKey, message: str) -> None:
+        """A located warning for an optional part that is skipped."""
+        problem = dataclasses.replace(self.doc.problem(loc, message), severity="warning")
+        self.result.report.append(problem.format())
 
     def note(self, source: str, target: str) -> None:
         self.result.mapped(f"{self.source}: {source}", target)
@@ -108,7 +185,7 @@ class _Importer:
                 self.result.report.append(f"{self.source}: version date {md.version.date!r} "
                                           "not understood")
             if md.version.diff:
-                self.result.keep_unmapped("model_details.version.diff", md.version.diff,
+                self.result.keep_unmapped([CHANGES], md.version.diff,
                                           f"{self.source}: model_details.version.diff")
         self._owners(md.owners)
         licenses = [lic if isinstance(lic, str) else (lic.identifier or lic.custom_text or "")
@@ -127,8 +204,7 @@ class _Importer:
             self.details["citation"] = join_text(*cites)
             self.note("model_details.citations", "model_details.citation")
         if md.path:
-            self.result.keep_unmapped("model_details.path", md.path,
-                                      f"{self.source}: model_details.path")
+            self._keep("model_details.path", md.path)
 
     def _owners(self, owners: list[Any]) -> None:
         people = []
@@ -165,19 +241,24 @@ class _Importer:
                 self.details[key] = value
                 self.note(f"model_parameters.{key}", f"model_details.{key}")
         features: list[str] = []
-        for i, ds in enumerate(mp.data):
-            features += ds.sensitive.sensitive_data if ds.sensitive else []
-            self._dataset(ds, ("model_parameters", "data", i))
+        items: list[tuple[str | int, Dataset]] = (
+            list(mp.data.items()) if isinstance(mp.data, dict) else list(enumerate(mp.data)))
+        for where, ds in items:
+            if isinstance(where, str) and not ds.name:  # v0.0.1: {"train": {...}, "eval": {...}}
+                ds.name = where
+            features += _sensitive(ds)
+            self._dataset(ds, ("model_parameters", "data", where))
         return features
 
     def _dataset(self, ds: Dataset, loc: PathKey) -> None:
         label = " ".join(filter(None, [ds.name, ds.description]))
         section = ("evaluation_data" if EVAL.search(label) and not TRAIN.search(ds.name or "")
                    else "training_data")
-        sensitive = ds.sensitive.sensitive_data if ds.sensitive else []
+        sensitive = _sensitive(ds)
         images = self._graphics(ds.graphics, (*loc, "graphics"))
         description = join_text(ds.description,
-                                f"Sensitive data: {', '.join(sensitive)}." if sensitive else None,
+                                f"Sensitive data: {', '.join(sensitive)}." if sensitive
+                                else "Holds sensitive data." if ds.sensitive is True else None,
                                 images)
         entry = {"name": ds.name or f"dataset {loc[-1]}", "description": description,
                  "url": ds.link}
@@ -197,7 +278,8 @@ class _Importer:
             try:
                 data, kind = graphics.decode(graphic.image)
             except graphics.GraphicError as exc:
-                self.problems.append(self.doc.problem((*loc, "collection", i, "image"), str(exc)))
+                self.warn((*loc, "collection", i, "image"), f"{exc}; graphic "
+                          f"{graphic.name or i!r} skipped, the rest of the card imported")
                 continue
             rel = graphics.file_name(graphic.name, kind, self.taken)
             self.result.files[rel] = data
@@ -293,10 +375,10 @@ class _Importer:
         low = parse_value(m.confidence_interval.lower_bound)
         high = parse_value(m.confidence_interval.upper_bound)
         if low is None or high is None or low[0] > high[0]:
-            self.problems.append(self.doc.problem(
-                (*loc, "confidence_interval"),
-                "expected numeric lower_bound <= upper_bound, got "
-                f"{m.confidence_interval.lower_bound!r}..{m.confidence_interval.upper_bound!r}"))
+            self.warn((*loc, "confidence_interval"),
+                      "expected numeric lower_bound <= upper_bound, got "
+                      f"{m.confidence_interval.lower_bound!r}.."
+                      f"{m.confidence_interval.upper_bound!r}; the interval is skipped")
             return None
         return low[0], high[0]
 
@@ -313,19 +395,29 @@ class _Importer:
 
     # ----------------------------------------------------------------- leftovers
 
+    def _keep(self, path: str, value: Any) -> None:
+        self.result.provenance("model-card-toolkit")["metadata"] = {
+            **self.result.card["provenance"].get("metadata", {}), path: value}
+        self.result.report.append(f"{self.source}: {path} -> provenance.metadata[{path!r}] "
+                                  "(kept verbatim; no card field takes it)")
+
     def _extras(self, model: BaseModel, where: str) -> None:
-        """Keep keys the toolkit's schema does not define (as JSON text)."""
+        """Keep keys the toolkit's schema does not define (verbatim, by JSON path)."""
         for key, value in sorted((model.model_extra or {}).items()):
-            path = f"{where}.{key}" if where else key
-            text = "```json\n" + json.dumps(value, indent=2, sort_keys=True) + "\n```"
-            self.result.keep_unmapped(path, text, f"{self.source}: unknown key {path!r}")
+            self._keep(f"{where}.{key}" if where else key, value)
         for name in type(model).model_fields:
             value = getattr(model, name)
-            items = value if isinstance(value, list) else [value]
-            for i, item in enumerate(items):
+            items = (list(value.items()) if isinstance(value, dict)
+                     else list(enumerate(value)) if isinstance(value, list) else [(None, value)])
+            for i, item in items:
                 if isinstance(item, BaseModel):
-                    suffix = f"[{i}]" if isinstance(value, list) else ""
+                    suffix = "" if i is None else f"[{i}]" if isinstance(i, int) else f".{i}"
                     self._extras(item, f"{where}.{name}{suffix}" if where else name + suffix)
+
+
+def _sensitive(ds: Dataset) -> list[str]:
+    """Sensitive features of a dataset (v0.0.1 only flags that there are some)."""
+    return ds.sensitive.sensitive_data if isinstance(ds.sensitive, Sensitive) else []
 
 
 def parse_slice(text: str | None, features: list[str]) -> dict[str, str]:

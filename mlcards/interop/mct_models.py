@@ -1,4 +1,5 @@
-"""Model Card Toolkit JSON (schema v0.0.2, and v0.0.1's string lists) as
+"""Model Card Toolkit JSON (schema v0.0.2, and v0.0.1's shapes: string lists, single
+license and citation strings, `data` as a {train, eval} mapping, `sensitive` as a flag) as
 lenient pydantic models: every field optional, unknown keys allowed (and
 kept by the importer), wrong types reported with their JSON position."""
 
@@ -58,7 +59,7 @@ class Sensitive(_M):
 class Dataset(_M):
     name: Text | None = None
     link: Text | None = None
-    sensitive: Sensitive | None = None
+    sensitive: Sensitive | bool | None = None
     graphics: Graphics | None = None
     description: Text | None = None
 
@@ -84,7 +85,7 @@ class ModelDetails(_M):
 
 class ModelParameters(_M):
     model_architecture: Text | None = None
-    data: list[Dataset] = Field(default_factory=list)
+    data: list[Dataset] | dict[str, Dataset] = Field(default_factory=list)
     input_format: Text | None = None
     input_format_map: list[KeyVal] = Field(default_factory=list)
     output_format: Text | None = None

@@ -4,7 +4,7 @@ Every URL field of a card or evaluation is a `Url` (or `ContactUrl`): http(s) wi
 host, no quotes, angle brackets or spaces. A source card may hold anything there (a
 reference that is a paper's title, a contact written out, a hostile link); one such
 value must not fail the whole import, so it is taken out of the URL field, kept as
-text under the card's `custom.unmapped_sections`, and named in the import report.
+text under the card's additional section "Links not imported", and named in the import report.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from mlcards.schema import Card, Evaluation
 from mlcards.schema.common import UrlField, url_problem
 
-UNMAPPED = "unmapped_sections"
+UNUSABLE_LINKS = "Links not imported"
+"""The additional section that keeps, as text, the URLs an import could not use."""
 ANY = "*"
 """A path part standing for every item of a list (or value of a mapping)."""
 
@@ -82,7 +83,7 @@ def drop_invalid_urls(card: dict[str, Any], evaluation: dict[str, Any] | None,
 
     An optional URL is removed from its field; a required one (a reference's `url`)
     takes its entry with it. Either way the text goes to the card's
-    `custom.unmapped_sections`, and a `warning:` line to the report.
+    additional section "Links not imported", and a `warning:` line to the report.
     """
     for kind, doc, fields in (("card", card, CARD_URLS),
                               ("evaluation", evaluation, EVALUATION_URLS)):
@@ -140,12 +141,23 @@ def _keep(card: dict[str, Any], kind: str, where: tuple[str | int, ...],
         parts = [str(label)] if label and label != value else []
     text = ": ".join([*parts, value])
     name = ".".join(fields if kind == "card" else [kind, *fields])
-    store = card.setdefault("custom", {}).setdefault(UNMAPPED, {})
-    store[name] = f"{store[name]}\n\n{text}" if name in store else text
+    add_section(card, [UNUSABLE_LINKS], name, text)
     shown = _dotted(where) if kind == "card" else f"{kind}.{_dotted(where)}"
     dropped = "the entry is dropped" if whole else "dropped"
     report.append(f"warning: {shown} {value!r} is not a usable URL ({problem}); {dropped}, "
-                  f"kept as text in custom.{UNMAPPED}[{name!r}]")
+                  f"kept as text in additional section {UNUSABLE_LINKS} / {name}")
+
+
+def add_section(card: dict[str, Any], parents: list[str], title: str, text: str) -> None:
+    """Append text to the card's additional section `parents / title` (made when new)."""
+    title = " ".join(title.split()) or "Untitled section"  # a heading is one line of text
+    parents = [" ".join(p.split()) or "Untitled section" for p in parents]
+    sections = card.setdefault("additional_sections", [])
+    for section in sections:
+        if section["title"] == title and section["parents"] == parents:
+            section["text"] = f"{section['text']}\n\n{text}"
+            return
+    sections.append({"title": title, "parents": list(parents), "text": text})
 
 
 def _at(doc: Any, loc: tuple[str | int, ...]) -> Any:

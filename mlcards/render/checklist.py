@@ -52,7 +52,7 @@ def _checklist(ctx: BuildContext, mv: ModelVersion) -> str:
         c=c, registry_pct=pct, n_current=n_current, card=mv.card, label=prompt_label,
         stale=found.get("stale-evaluation"), overdue=found.get("review-overdue"),
         has_eval_date=bool(ev and ev.date), eval_date=ev.date if ev else None,
-        released=mv.card.model_details.date, as_of=as_of(ctx), replacement=replacement,
+        released=mv.card.model_details.released, as_of=as_of(ctx), replacement=replacement,
         replacement_link=f"../../{replacement}/index.md" if replacement else None)
 
 

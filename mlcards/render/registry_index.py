@@ -129,7 +129,7 @@ def version_entry(ctx: BuildContext, model: ModelEntry, mv: ModelVersion) -> dic
                          key=lambda p: json.dumps(p, sort_keys=True)),
         "license": details.license,
         "dates": {
-            "released": _date(details.date),
+            "released": _date(details.released),
             "next_review": _date(card.next_review),
             "evaluated": _date(summary.date if (summary := mv.evaluation_summary) else None),
             "assessed": _date(mv.readiness.date if mv.readiness else None),

@@ -136,7 +136,7 @@ def resolve_revision(root: Path, given: str | None) -> str | None:
 
 def default_build_date(registry: Registry) -> str:
     """The newest release date among the cards (never the clock); 1970-01-01 when empty."""
-    dates = [mv.card.model_details.date for mv in registry.versions()]
+    dates = [d for mv in registry.versions() if (d := mv.card.model_details.released)]
     return max(dates).isoformat() if dates else "1970-01-01"
 
 

@@ -99,7 +99,7 @@ def problems_from_validation(exc: ValidationError, doc: LoadedYaml,
     """One located Problem per pydantic error, with expected/got and suggestions."""
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
-        loc = _data_loc(err["loc"], doc)
+        loc = data_loc(err["loc"], doc)
         kind = err["type"]
         if kind == "extra_forbidden" and loc:
             name = str(loc[-1])
@@ -116,7 +116,7 @@ def problems_from_validation(exc: ValidationError, doc: LoadedYaml,
     return out
 
 
-def _data_loc(loc: tuple[Any, ...], doc: LoadedYaml) -> tuple[str | int, ...]:
+def data_loc(loc: tuple[Any, ...], doc: LoadedYaml) -> tuple[str | int, ...]:
     """Drop pydantic's internal location parts (union members, '[key]') that
     are not paths into the document."""
     out: list[str | int] = []

@@ -433,8 +433,9 @@ def _custom_schema(root: Path, config: RegistryConfig) -> Any | None:
 def _check_placeholders(mv: ModelVersion, config: RegistryConfig,
                         problems: list[Problem]) -> None:
     """Placeholder text (--strict): the scaffold's phrases anywhere in the card and the
-    readiness file, generic markers (TODO, ...) in the sections the policy requires."""
-    required = set(config.policy.required_sections or CARD_SECTIONS)
+    readiness file, generic markers (TODO, ...) in the sections the policy requires and
+    in model_details, which every card has (an import's 'TODO: release date')."""
+    required = set(config.policy.required_sections or CARD_SECTIONS) | {"model_details"}
     for name in ("card", "readiness"):
         src = mv.files.get(name)
         data = src.doc.data if src is not None else None

@@ -11,12 +11,13 @@ DATE` with that date reports the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from markupsafe import Markup
 
-from mlcards.compute.gate import VersionGate, judge_version
+from mlcards.compute.gate import Finding, VersionGate, judge_version
 from mlcards.compute.metrics import fmt
 from mlcards.compute.review import checklist
 from mlcards.render.context import BuildContext, card_fragment
@@ -28,7 +29,7 @@ from mlcards.validate.registry import ModelVersion
 
 RULES = (("readiness_minimum", "Readiness minimum"), ("disparity_limit", "Disparity limit"),
          ("required_sections", "Required sections"), ("regressions", "Regressions"),
-         ("lifecycle", "Staleness"))
+         ("lifecycle", "Staleness"), ("automation_verified", "Automation verified"))
 """The gate's rules (function names in mlcards.compute.gate*) in the summary's order."""
 SHOWN = 3
 """Items a summary row names before it says 'and N more'."""
@@ -141,20 +142,44 @@ def _staleness(ctx: BuildContext, mv: ModelVersion) -> tuple[str, list[Link]]:
     return ", ".join(parts), []
 
 
+CLAIM_STATES = {"failed": "a case failed", "self-declared": "no report named"}
+"""How a claim that is not merely unverified (missing, stale, unmatched) is marked."""
+
+
+def _automation(ctx: BuildContext, mv: ModelVersion) -> tuple[str, list[Link]]:
+    """The automated claims the gate found unverified or failed, by test id (the
+    reasons are on the scorecard page; a phone's first screen has no room for them)."""
+    found: Sequence[Finding] = dict(version_gate(ctx, mv).rules).get("automation_verified", ())
+    page = ctx.has_file(f"models/{mv.model_id}/{mv.version}/scorecard.md")
+    href = "scorecard.md#automation-verified-by-ci-test-reports" if page else "#readiness"
+    links = []
+    for f in found:
+        state = f.rule.removeprefix("readiness.automation-")
+        note = f" ({CLAIM_STATES[state]})" if state in CLAIM_STATES else ""
+        links.append(Link(f.message.split(" ", 1)[0] + note, href))
+    if not links:
+        return "every automated claim with a report is verified", []
+    n = len(links)
+    return f"{n} automated claim{'s' if n != 1 else ''} not verified:", links
+
+
 FOUND = {"readiness_minimum": _readiness, "disparity_limit": _disparity,
          "required_sections": _sections, "regressions": _regressions,
-         "lifecycle": _staleness}
+         "lifecycle": _staleness, "automation_verified": _automation}
 DETAIL = {"readiness_minimum": Link("Readiness", "#readiness"),
           "disparity_limit": Link("Disparities", "#disparities"),
           "required_sections": Link("Checklist", "#checklist"),
           "regressions": Link("Changes", "#changes"),
-          "lifecycle": Link("Lifecycle", "#lifecycle")}
+          "lifecycle": Link("Lifecycle", "#lifecycle"),
+          "automation_verified": Link("Scorecard",
+                                      "scorecard.md#automation-verified-by-ci-test-reports")}
 
 
 def summary_rows(ctx: BuildContext, mv: ModelVersion) -> list[SummaryRow]:
     gate = version_gate(ctx, mv)
     has_changes = version_diff(ctx, mv) is not None
     has_disparities = evaluation_report(ctx, mv) is not None
+    has_scorecard = ctx.has_file(f"models/{mv.model_id}/{mv.version}/scorecard.md")
     rows = []
     names = [name for name, _ in gate.rules]
     order = [r for r, _ in RULES if r in names] + [r for r in names if r not in FOUND]
@@ -168,7 +193,8 @@ def summary_rows(ctx: BuildContext, mv: ModelVersion) -> list[SummaryRow]:
         items, more = _items(links)
         link = DETAIL.get(rule)
         if (rule == "regressions" and not has_changes) or \
-                (rule == "disparity_limit" and not has_disparities):
+                (rule == "disparity_limit" and not has_disparities) or \
+                (rule == "automation_verified" and not has_scorecard):
             link = None
         rows.append(SummaryRow(rule, labels.get(rule, rule.replace("_", " ").capitalize()),
                                gate.outcome(rule), text, items, more, link,

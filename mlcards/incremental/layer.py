@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from mlcards.incremental import bundles, keys, mkdocs_cache
+from mlcards.incremental import bundles, keys, mkdocs_cache, mkdocs_files
 from mlcards.incremental.cache import (
     SETTINGS,
     Cache,
@@ -70,7 +70,7 @@ class Incremental:
         return bundles.resolve(files)
 
     def mkdocs_plugins(self) -> dict[str, Any]:
-        plugins: dict[str, Any] = {}
+        plugins: dict[str, Any] = {mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles()}
         parallel = plugin_for(settings().workers)
         if parallel is not None:
             plugins[PLUGIN_NAME] = parallel

@@ -111,6 +111,14 @@ def edit_card(root: Path, rng: random.Random) -> str:
     return f"edit {card.relative_to(root)}"
 
 
+def set_version(folder: Path) -> None:
+    """The card in `folder` names the folder's version."""
+    card = folder / "card.yaml"
+    doc = yaml.safe_load(card.read_text(encoding="utf-8"))
+    doc["model_details"]["version"] = folder.name
+    card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
 def add_version(root: Path, rng: random.Random) -> str:
     model = rng.choice(sorted(root.glob("models/*")))
     source = sorted(model.iterdir())[-1]
@@ -118,10 +126,7 @@ def add_version(root: Path, rng: random.Random) -> str:
     if new.exists():
         return "none"
     shutil.copytree(source, new)
-    card = new / "card.yaml"
-    doc = yaml.safe_load(card.read_text(encoding="utf-8"))
-    doc["model_details"]["version"] = new.name
-    card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    set_version(new)
     return f"add {new.relative_to(root)}"
 
 
@@ -140,10 +145,7 @@ def rename_version(root: Path, rng: random.Random) -> str:
     if new.exists() or new == version:
         return "none"
     version.rename(new)
-    card = new / "card.yaml"
-    doc = yaml.safe_load(card.read_text(encoding="utf-8"))
-    doc["model_details"]["version"] = new.name
-    card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    set_version(new)
     return f"rename {version.relative_to(root)} -> {new.name}"
 
 
@@ -169,10 +171,7 @@ def add_2_0_0(root: Path, rng: random.Random) -> str:
     if (model / "2.0.0").exists():
         return "none"
     shutil.copytree(sorted(model.iterdir())[0], model / "2.0.0")
-    card = model / "2.0.0" / "card.yaml"
-    doc = yaml.safe_load(card.read_text(encoding="utf-8"))
-    doc["model_details"]["version"] = "2.0.0"
-    card.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    set_version(model / "2.0.0")
     return f"add {model.name}/2.0.0"
 
 

@@ -92,15 +92,20 @@ def _source_key() -> str:
     return h.hexdigest()
 
 
-@cache
-def _library_versions() -> tuple[tuple[str, str], ...]:
+def library_versions(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, installed version or 'absent') of each distribution."""
     out = []
-    for name in LIBRARIES:
+    for name in names:
         try:
             out.append((name, importlib.metadata.version(name)))
         except importlib.metadata.PackageNotFoundError:
             out.append((name, "absent"))
-    return (*out, ("python", sys.version.split()[0]))
+    return out
+
+
+@cache
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    return (*library_versions(LIBRARIES), ("python", sys.version.split()[0]))
 
 
 def code_key() -> str:

@@ -28,7 +28,6 @@ was made from is the same, so the output is byte-identical to a clean build.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,14 @@ import jinja2
 from mkdocs.plugins import BasePlugin, event_priority
 
 from mlcards.incremental.bundles import DamagedCacheFile
-from mlcards.incremental.cache import BLOB, Cache, code_key, digest, settings
+from mlcards.incremental.cache import (
+    BLOB,
+    Cache,
+    code_key,
+    digest,
+    library_versions,
+    settings,
+)
 from mlcards.incremental.mkdocs_page import (
     Lookup,
     Record,
@@ -228,12 +234,7 @@ def site_key(config: MkDocsConfig) -> str:
         text = Path(config.config_file_path).read_bytes()
     except OSError:
         text = b""
-    versions = []
-    for name in SITE_LIBRARIES:
-        try:
-            versions.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append((name, "absent"))
+    versions = library_versions(SITE_LIBRARIES)
     plugins = [(name, type(p).__module__, type(p).__qualname__)
                for name, p in config.plugins.items() if not name.startswith("mlcards-")]
     return digest(text, versions, plugins)

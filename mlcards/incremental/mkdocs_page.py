@@ -241,7 +241,9 @@ def lookups_hold(lookups: dict[str, Lookup], files: Files) -> bool:
                for path, found in lookups.items())
 
 
-class _Capture(logging.Handler):
+class RecordCapture(logging.Handler):
+    """Keeps every log record it is given (and prints nothing)."""
+
     def __init__(self) -> None:
         super().__init__(logging.NOTSET)
         self.records: list[logging.LogRecord] = []
@@ -253,7 +255,7 @@ class _Capture(logging.Handler):
 @contextmanager
 def captured_records() -> Iterator[list[logging.LogRecord]]:
     """The records emitted inside the block (still handled as usual)."""
-    capture = _Capture()
+    capture = RecordCapture()
     loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()
                                       if isinstance(lg, logging.Logger) and not lg.propagate)]
     for logger in loggers:

@@ -37,6 +37,7 @@ from mkdocs.structure.pages import Page
 
 from mlcards.incremental.mkdocs_page import (
     LookupRecorder,
+    RecordCapture,
     Rendered,
     ReusablePage,
     adopt_pages,
@@ -145,18 +146,8 @@ def _pool_render(pages: list[ReusablePage], config: MkDocsConfig, files: Files,
     return results
 
 
-class _Capture(logging.Handler):
-    """In a worker: keeps the records of the page being rendered (prints nothing)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.NOTSET)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-_CAPTURE = _Capture()
+_CAPTURE = RecordCapture()
+"""In a worker: the records of the page being rendered."""
 
 
 def _worker_init() -> None:

@@ -56,6 +56,9 @@ class CheckContext:
     """Date reviews are due against (--as-of); None: the newest date in the inputs."""
     only: str | None = None
     """The one version (its key) the rules judge, e.g. for its card page; None: all."""
+    locate: bool = True
+    """Find each finding's line and column (False: a valid file is not parsed again to
+    locate one; the card page's summary shows no locations)."""
     report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None
     """A version's evaluation report (a build's memoised ones); None: computed here."""
     score_of: Callable[[ModelVersion], Score | None] | None = None
@@ -88,6 +91,8 @@ class CheckContext:
     def finding(self, mv: ModelVersion, kind: str, loc: tuple[str | int, ...], rule_id: str,
                 message: str, severity: Severity = "error") -> Finding:
         """A finding located at `loc` in one of the version's files ('card', 'readiness')."""
+        if not self.locate:  # line and column unknown (0): the file is not parsed again
+            return Finding(mv.files[kind].name, 0, 0, mv.key, rule_id, message, severity)
         p = mv.files[kind].doc.problem(loc, message)
         return Finding(p.file, p.line, p.column, mv.key, rule_id, message, severity)
 
@@ -143,7 +148,7 @@ def automation_verified(cc: CheckContext) -> Iterator[Finding]:
     no report, fail approved versions."""
     required = cc.registry.config.policy.require_verified_automation
     as_of = _as_of(cc)
-    for mv in cc.registry.versions():
+    for mv in cc.versions():
         if mv.readiness is None or mv.card.status not in (*GATED_STATUSES, *REPORTED_STATUSES):
             continue
         gated = cc.gated(mv)
@@ -215,11 +220,11 @@ class VersionGate:
 def judge_version(registry: Registry, mv: ModelVersion, *, as_of: str,
                   report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None,
                   score_of: Callable[[ModelVersion], Score | None] | None = None,
-                  ) -> VersionGate:
+                  locate: bool = True) -> VersionGate:
     """Every rule of `mlcards check` (with the registry's policy), on one version only:
     the same findings `mlcards check --as-of AS_OF` reports about it."""
     cc = CheckContext(registry, registry.config.policy.min_readiness, as_of=as_of,
-                      only=mv.key, report_of=report_of, score_of=score_of)
+                      only=mv.key, report_of=report_of, score_of=score_of, locate=locate)
     run_rules(cc)
     rules = tuple((name, tuple(sorted(f for f in found if f.model == mv.key)))
                   for name, found in cc.by_rule.items())

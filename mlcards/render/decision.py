@@ -66,7 +66,7 @@ def version_gate(ctx: BuildContext, mv: ModelVersion) -> VersionGate:
     """`mlcards check` on one version, judged as of the site's date (once per build)."""
     result: VersionGate = ctx.cached("gate", mv, lambda: judge_version(
         ctx.registry, mv, as_of=as_of(ctx).isoformat(),
-        report_of=partial(evaluation_report, ctx), score_of=ctx.score))
+        report_of=partial(evaluation_report, ctx), score_of=ctx.score, locate=False))
     return result
 
 

@@ -195,7 +195,7 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
                 continue
             self.pages[page.file.src_uri] = page
             page.record = True
-            page.cache_key = key  # type: ignore[attr-defined]
+            page.cache_key = key
             stored = from_plain(self.cache.get_object(KIND, key))
             if stored is not None and lookups_hold(stored.facts.lookups, files):
                 stored.cache = self.cache
@@ -223,7 +223,7 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
                 self.search_index is None or page.noted_search is not None):
             entry = StoredPage(self.cache.put_blob(output.encode("utf-8")), page.facts,
                                page.noted_search)
-            self.cache.put_object(KIND, page.cache_key, entry.plain())  # type: ignore[attr-defined]
+            self.cache.put_object(KIND, page.cache_key, entry.plain())
         page.release()
         return output
 

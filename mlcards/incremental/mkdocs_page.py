@@ -92,6 +92,8 @@ class ReusablePage(Page):
     """A worker's `Rendered` of this page until `render` takes it."""
     record: bool = False
     """Note RenderFacts of a render (the page cache stores them)."""
+    cache_key: str = ""
+    """The page cache's key of this page (its Markdown and the site-wide inputs)."""
     facts: RenderFacts | None = None
     from_cache: bool = False
     kept_search: list[dict[str, Any]] | None = None

@@ -119,3 +119,36 @@ def test_judging_one_version_finds_what_the_whole_check_finds() -> None:
         assert {name: list(found) for name, found in gate.rules} == whole, mv.key
         outcomes |= {gate.outcome(name) for name, _ in gate.rules}
     assert outcomes == {"pass", "not gated"}
+
+
+def test_as_if_approved_is_what_check_finds_once_the_version_is_approved(
+        tmp_path: Path) -> None:
+    """The summary of a draft or a version in review says what approving it would
+    meet: judge_version(as_if_approved=True) gives, rule by rule, the outcome the whole
+    check gives after the card's status is changed to approved."""
+    import shutil
+
+    from mlcards.compute.gate import REPORTED_STATUSES, evaluate, judge_version, rule_outcome
+    from mlcards.validate.registry import load_registry
+
+    source = Path(__file__).resolve().parents[1] / "site_example"
+    registry = load_registry(source)
+    reviewed = [mv for mv in registry.versions() if mv.card.status in REPORTED_STATUSES]
+    assert len(reviewed) >= 2
+    seen = set()
+    for mv in reviewed:
+        hypothetical = judge_version(registry, mv, as_of="2026-02-02", as_if_approved=True)
+        copy = tmp_path / mv.key.replace("/", "-")
+        shutil.copytree(source, copy)
+        card = copy / "models" / mv.model_id / mv.version / "card.yaml"
+        text = card.read_text(encoding="utf-8")
+        assert f"status: {mv.card.status}\n" in text
+        card.write_text(text.replace(f"status: {mv.card.status}\n", "status: approved\n", 1),
+                        encoding="utf-8")
+        outcome = evaluate(str(copy), None, as_of="2026-02-02")
+        assert outcome.context is not None
+        real = {name: rule_outcome([f for f in found if f.model == mv.key], "approved")
+                for name, found in outcome.context.by_rule.items()}
+        assert {name: hypothetical.outcome(name) for name, _ in hypothetical.rules} == real
+        seen |= set(real.values())
+    assert seen == {"pass", "fail"}  # the example has a version approving would fail

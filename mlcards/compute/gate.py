@@ -59,6 +59,8 @@ class CheckContext:
     locate: bool = True
     """Find each finding's line and column (False: a valid file is not parsed again to
     locate one; the card page's summary shows no locations)."""
+    as_if_approved: bool = False
+    """Judge the `only` version as if it were approved (what approving it would meet)."""
     report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None
     """A version's evaluation report (a build's memoised ones); None: computed here."""
     score_of: Callable[[ModelVersion], Score | None] | None = None
@@ -86,7 +88,8 @@ class CheckContext:
         return compute_report(mv, self.registry.config.policy)
 
     def gated(self, mv: ModelVersion) -> bool:
-        return mv.card.status in GATED_STATUSES
+        return mv.card.status in GATED_STATUSES or (
+            self.as_if_approved and self.only == mv.key)
 
     def finding(self, mv: ModelVersion, kind: str, loc: tuple[str | int, ...], rule_id: str,
                 message: str, severity: Severity = "error") -> Finding:
@@ -220,15 +223,18 @@ class VersionGate:
 def judge_version(registry: Registry, mv: ModelVersion, *, as_of: str,
                   report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None,
                   score_of: Callable[[ModelVersion], Score | None] | None = None,
-                  locate: bool = True) -> VersionGate:
+                  locate: bool = True, as_if_approved: bool = False) -> VersionGate:
     """Every rule of `mlcards check` (with the registry's policy), on one version only:
-    the same findings `mlcards check --as-of AS_OF` reports about it."""
+    the same findings `mlcards check --as-of AS_OF` reports about it. `as_if_approved`:
+    what the rules would find were the version approved (a reviewer's question)."""
     cc = CheckContext(registry, registry.config.policy.min_readiness, as_of=as_of,
-                      only=mv.key, report_of=report_of, score_of=score_of, locate=locate)
+                      only=mv.key, report_of=report_of, score_of=score_of, locate=locate,
+                      as_if_approved=as_if_approved)
     run_rules(cc)
     rules = tuple((name, tuple(sorted(f for f in found if f.model == mv.key)))
                   for name, found in cc.by_rule.items())
-    return VersionGate(mv.key, mv.card.status, as_of, rules)
+    status = GATED_STATUSES[0] if as_if_approved else mv.card.status
+    return VersionGate(mv.key, status, as_of, rules)
 
 
 def problem_findings(problems: Iterable[Problem], rule_id: str) -> list[Finding]:

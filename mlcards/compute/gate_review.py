@@ -36,9 +36,9 @@ REPORTED = ("approved", "draft", "in-review", "deprecated")
 
 
 def _severity(cc: CheckContext, mv: ModelVersion, fails: bool) -> Severity:
-    if mv.card.status in ("draft", "in-review"):
-        return "info"
-    return "error" if cc.gated(mv) and fails else "warning"
+    if cc.gated(mv):
+        return "error" if fails else "warning"
+    return "info" if mv.card.status in ("draft", "in-review") else "warning"
 
 
 def _suffix(cc: CheckContext, mv: ModelVersion) -> str:

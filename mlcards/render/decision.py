@@ -17,7 +17,7 @@ from functools import partial
 
 from markupsafe import Markup
 
-from mlcards.compute.gate import Finding, VersionGate, judge_version
+from mlcards.compute.gate import REPORTED_STATUSES, Finding, VersionGate, judge_version
 from mlcards.compute.metrics import fmt
 from mlcards.compute.review import checklist
 from mlcards.render.context import BuildContext, card_fragment
@@ -60,13 +60,19 @@ class SummaryRow:
     link: Link | None
     notes: int
     """Warnings and notes the rule reported (they do not fail it)."""
+    if_approved: str | None = None
+    """For a draft or a version in review: the rule's result were it approved."""
 
 
-def version_gate(ctx: BuildContext, mv: ModelVersion) -> VersionGate:
-    """`mlcards check` on one version, judged as of the site's date (once per build)."""
-    result: VersionGate = ctx.cached("gate", mv, lambda: judge_version(
-        ctx.registry, mv, as_of=as_of(ctx).isoformat(),
-        report_of=partial(evaluation_report, ctx), score_of=ctx.score, locate=False))
+def version_gate(ctx: BuildContext, mv: ModelVersion,
+                 as_if_approved: bool = False) -> VersionGate:
+    """`mlcards check` on one version, judged as of the site's date (once per build);
+    `as_if_approved`: as the gate would judge it once approved."""
+    result: VersionGate = ctx.cached(
+        "gate-if-approved" if as_if_approved else "gate", mv, lambda: judge_version(
+            ctx.registry, mv, as_of=as_of(ctx).isoformat(),
+            report_of=partial(evaluation_report, ctx), score_of=ctx.score, locate=False,
+            as_if_approved=as_if_approved))
     return result
 
 
@@ -177,6 +183,8 @@ DETAIL = {"readiness_minimum": Link("Readiness", "#readiness"),
 
 def summary_rows(ctx: BuildContext, mv: ModelVersion) -> list[SummaryRow]:
     gate = version_gate(ctx, mv)
+    approved = version_gate(ctx, mv, as_if_approved=True) \
+        if mv.card.status in REPORTED_STATUSES else None
     has_changes = version_diff(ctx, mv) is not None
     has_disparities = evaluation_report(ctx, mv) is not None
     has_scorecard = ctx.has_file(f"models/{mv.model_id}/{mv.version}/scorecard.md")
@@ -198,7 +206,8 @@ def summary_rows(ctx: BuildContext, mv: ModelVersion) -> list[SummaryRow]:
             link = None
         rows.append(SummaryRow(rule, labels.get(rule, rule.replace("_", " ").capitalize()),
                                gate.outcome(rule), text, items, more, link,
-                               sum(f.severity != "error" for f in found)))
+                               sum(f.severity != "error" for f in found),
+                               approved.outcome(rule) if approved is not None else None))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ class OutputFile:
             return
         with open(target, "wb") as fh:
             fh.write(self.content)
+
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the file's bytes."""
+        return hashlib.sha256(self.content).hexdigest()
 
     def link_to(self, target: str) -> bool:
         """Hard-link the file's bytes at `target`; False when they are not on disk."""

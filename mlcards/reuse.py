@@ -10,7 +10,9 @@ builds, a stage names the point and hands over the function that makes it:
 - `bundle(ctx, kind, subject, paths, make)`: files made together (a version's
   plots, its scorecard files, a model's pages, a registry-wide page);
 - `finish(files)`: the produced files once every producer ran;
-- `mkdocs_plugins()`: plugins added to the MkDocs run (e.g. parallel conversion).
+- `mkdocs_plugins()`: plugins added to the MkDocs run (e.g. parallel conversion);
+- `kept_site(inputs)` / `keep_site(inputs, folder, messages)`: a whole site built
+  before from exactly these inputs, and keeping one (MkDocs need not run again).
 
 `Inline` (the default) makes everything at once, here. The incremental layer
 (`mlcards.incremental`) installs another `Reuse` for the duration of a command,
@@ -22,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from mlcards.errors import MlcardsError
@@ -31,6 +35,33 @@ T = TypeVar("T")
 Paths = Sequence[str] | Callable[[], Sequence[str]]
 Make = Callable[[], Mapping[str, bytes]]
 """A bundle's maker: path -> bytes, for exactly the bundle's paths."""
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """What the MkDocs stage makes the site from, besides the installed libraries."""
+
+    files: Sequence[OutputFile]
+    config_text: str
+    build_date: str
+    strict: bool
+
+
+class KeptSite(Protocol):
+    """A site built before from the same inputs (see `Reuse.kept_site`)."""
+
+    @property
+    def messages(self) -> list[str]:
+        """MkDocs' messages of that build, as `site.engine.run_mkdocs` returned them."""
+        ...
+
+    def holds(self, folder: Path) -> bool:
+        """Whether `folder` holds exactly this site, byte for byte."""
+        ...
+
+    def write_to(self, folder: Path) -> bool:
+        """Write the site into the empty `folder` (False: a kept file was damaged)."""
+        ...
 
 
 class Reuse(Protocol):
@@ -48,6 +79,10 @@ class Reuse(Protocol):
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]: ...
 
     def mkdocs_plugins(self) -> dict[str, Any]: ...
+
+    def kept_site(self, inputs: SiteInputs) -> KeptSite | None: ...
+
+    def keep_site(self, inputs: SiteInputs, folder: Path, messages: list[str]) -> None: ...
 
 
 class Inline:
@@ -75,6 +110,12 @@ class Inline:
 
     def mkdocs_plugins(self) -> dict[str, Any]:
         return {}
+
+    def kept_site(self, inputs: SiteInputs) -> KeptSite | None:
+        return None
+
+    def keep_site(self, inputs: SiteInputs, folder: Path, messages: list[str]) -> None:
+        return None
 
 
 def check_made(kind: str, planned: Iterable[str], made: Mapping[str, bytes]) -> None:

@@ -21,6 +21,7 @@ from test_perf_equivalence import hashes, small_registry
 from mlcards.incremental.cache import BLOB
 from mlcards.incremental.mkdocs_cache import KIND
 from mlcards.incremental.mkdocs_page import CACHE_COUNT
+from mlcards.incremental.mkdocs_site import KIND as SITE_KIND
 from mlcards.render.environment import builtin_templates_dir
 
 Run = Callable[..., CliResult]
@@ -47,6 +48,12 @@ def clean_build(run_cli: Run, registry: Path, out: Path, *args: str | Path,
     return result
 
 
+def forget_sites(cache: Path) -> None:
+    """Drop the kept whole sites (mkdocs_site): the next build runs MkDocs, whose page
+    cache these tests are about."""
+    shutil.rmtree(cache / SITE_KIND, ignore_errors=True)
+
+
 def page_count(site: dict[str, str]) -> int:
     return sum(1 for path in site if path.endswith("index.html") and path != "404.html")
 
@@ -56,6 +63,7 @@ def test_warm_build_takes_every_page_from_the_cache(registry: Path, tmp_path: Pa
     cache = tmp_path / "cache"
     _, cold = cached_build(run_cli, registry, tmp_path / "cold", cache, 2)
     assert CACHE_COUNT not in cold["counts"]
+    forget_sites(cache)
     _, warm = cached_build(run_cli, registry, tmp_path / "warm", cache, 1)
     clean_build(run_cli, registry, tmp_path / "clean")
     site = hashes(tmp_path / "clean")
@@ -68,6 +76,7 @@ def test_kept_pages_give_the_same_warnings_and_strict_result(registry: Path, tmp
     broken_link(registry)
     cache = tmp_path / "cache"
     cold, _ = cached_build(run_cli, registry, tmp_path / "cold", cache)
+    forget_sites(cache)
     warm, timings = cached_build(run_cli, registry, tmp_path / "warm", cache, 2)
     assert timings["counts"][CACHE_COUNT] > 4
     assert "'no-such-page.md'" in warm.err and "'#no-such-anchor'" in warm.err

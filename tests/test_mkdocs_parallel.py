@@ -16,6 +16,7 @@ from cli_result import CliResult
 from test_perf_equivalence import hashes, small_registry
 
 from mlcards.incremental.mkdocs_cache import KIND
+from mlcards.incremental.mkdocs_site import KIND as SITE_KIND
 from mlcards.incremental.mkdocs_page import WORKER_COUNT
 from mlcards.render.environment import builtin_templates_dir
 
@@ -29,9 +30,10 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build(run_cli: Run, registry: Path, out: Path, workers: int, *args: str | Path,
           code: int = 0) -> tuple[CliResult, dict[str, Any]]:
-    """One build (plots from a shared cache, pages not: they are rendered); its result
-    and its timings."""
+    """One build (plots from a shared cache, pages and sites not: they are rendered);
+    its result and its timings."""
     shutil.rmtree(registry.parent / "cache" / KIND, ignore_errors=True)
+    shutil.rmtree(registry.parent / "cache" / SITE_KIND, ignore_errors=True)
     report = out.with_suffix(".json")
     result = run_cli("build", registry, "-o", out, "-q", "--workers", str(workers),
                      "--cache-dir", registry.parent / "cache", "--timings-json", report,

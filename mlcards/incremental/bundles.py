@@ -79,6 +79,10 @@ class CachedFile(OutputFile):
             raise DamagedCacheFile(self.path)
         return data
 
+    def sha256(self) -> str:
+        """The blob's key, which is the SHA-256 of its bytes (checked when read)."""
+        return self._blob
+
     def __repr__(self) -> str:
         return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
 

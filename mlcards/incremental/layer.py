@@ -7,16 +7,19 @@ reuse points do while a command runs with a build cache or several workers.
 - `bundle`: keyed by kind and subject (keys.BUNDLE_KEYS), taken from the cache or made
   after every producer ran, in worker processes (mlcards.incremental.bundles);
 - `mkdocs_plugins`: MkDocs' Markdown conversion in forked workers, and each page's
-  render, HTML and search entries kept in the cache (mlcards.incremental.mkdocs_cache).
+  render, HTML and search entries kept in the cache (mlcards.incremental.mkdocs_cache);
+- `kept_site` / `keep_site`: the whole site of a build with exactly the same inputs
+  (mlcards.incremental.mkdocs_site): MkDocs does not run at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from mlcards.incremental import bundles, keys, mkdocs_cache, mkdocs_files
+from mlcards.incremental import bundles, keys, mkdocs_cache, mkdocs_files, mkdocs_site
 from mlcards.incremental.cache import (
     SETTINGS,
     Cache,
@@ -30,7 +33,7 @@ from mlcards.incremental.documents import read_document_reusing
 from mlcards.incremental.mkdocs_parallel import PLUGIN_NAME, plugin_for
 from mlcards.incremental.parse import cached_parse
 from mlcards.outputs import OutputFile
-from mlcards.reuse import Make, Paths, using
+from mlcards.reuse import KeptSite, Make, Paths, SiteInputs, using
 
 T = TypeVar("T")
 
@@ -78,6 +81,15 @@ class Incremental:
         if cache is not None:
             plugins[mkdocs_cache.PLUGIN_NAME] = mkdocs_cache.PageCache(cache)
         return plugins
+
+    def kept_site(self, inputs: SiteInputs) -> KeptSite | None:
+        cache = active_cache()
+        return mkdocs_site.kept(cache, inputs) if cache is not None else None
+
+    def keep_site(self, inputs: SiteInputs, folder: Path, messages: list[str]) -> None:
+        cache = active_cache()
+        if cache is not None:
+            mkdocs_site.keep(cache, inputs, folder, messages)
 
 
 def _summary(fn: Callable[[str, int], str], text: str, length: int) -> str:

@@ -30,7 +30,14 @@ from mlcards.render.context import CARD_FRAGMENTS, PRODUCERS, BuildContext, file
 from mlcards.errors import MlcardsError, display_path
 from mlcards.outputs import OutputFile
 from mlcards.render.environment import make_environment
-from mlcards.site.engine import PAGE_TEMPLATES, mkdocs_config, mkdocs_yaml, run_mkdocs
+from mlcards.reuse import SiteInputs
+from mlcards.site.engine import (
+    PAGE_TEMPLATES,
+    locate,
+    mkdocs_config,
+    mkdocs_yaml,
+    run_mkdocs,
+)
 from mlcards.render.titles import with_safe_title
 from mlcards.validate.registry import Registry, load_registry
 
@@ -255,33 +262,75 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
     progress.stage(f"rendered {pages} pages, {plots} plots, {len(files)} files")
     config_text = mkdocs_yaml(mkdocs_config(registry, [f.path for f in files],
                                             strict=options.strict))
-    warnings: list[str] = []
-    with staging_folder(output) as staged:
-        if options.docs_only:
+    if options.docs_only:
+        with staging_folder(output) as staged:
             write_tree(files, config_text, staged)
-        else:
-            work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
-            try:
-                write_tree(files, config_text, work, link=True)
-                progress.stage("running MkDocs")
-                assert ctx.build_date is not None
-                templates = template_files(ctx)
-                ctx.memo.clear()  # MkDocs reuses the memory of reports, scorecards, slots
-                with timing.stage("mkdocs"):
-                    warnings = run_mkdocs(work / "mkdocs.yml", staged,
-                                          strict=options.strict, build_date=ctx.build_date,
-                                          registry=registry, templates=templates)
-            finally:
-                with timing.stage("swap"):
-                    shutil.rmtree(work, ignore_errors=True)
-        (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        with timing.stage("swap"):
-            swap_in(staged, output)
+            finish_output(staged, output)
+        warnings: list[str] = []
+    else:
+        warnings = build_with_mkdocs(ctx, files, config_text, output, options)
     for message in warnings:
         progress.warning(message)
     what = "docs tree and mkdocs.yml" if options.docs_only else "site"
     progress.stage(f"wrote {what} to {display_path(output)}")
     return BuildResult(output, pages, plots, len(files), warnings)
+
+
+def build_with_mkdocs(ctx: BuildContext, files: list[OutputFile], config_text: str,
+                      output: Path, options: BuildOptions) -> list[str]:
+    """The site at `output`, built by MkDocs (or kept from a build of the very same
+    inputs, see `reuse.kept_site`); returns MkDocs' warnings, located."""
+    assert ctx.build_date is not None
+    inputs = SiteInputs(files, config_text, ctx.build_date, options.strict)
+    reuse_point = reuse.active()
+    kept = reuse_point.kept_site(inputs)
+    templates = template_files(ctx)
+    if kept is not None and kept.holds(output):
+        return locate(kept.messages, ctx.registry, templates)  # the output is that site
+    with staging_folder(output) as staged:
+        if kept is not None and kept.write_to(staged):
+            messages = kept.messages
+        else:
+            clear_folder(staged)
+            messages = run_mkdocs_in(staged, ctx, files, config_text, options, templates)
+            (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            reuse_point.keep_site(inputs, staged, messages)
+        finish_output(staged, output)
+    return locate(messages, ctx.registry, templates)
+
+
+def run_mkdocs_in(site: Path, ctx: BuildContext, files: list[OutputFile], config_text: str,
+                  options: BuildOptions, templates: dict[str, str]) -> list[str]:
+    """Write the docs tree into a temporary folder and run MkDocs on it into `site`."""
+    assert ctx.build_date is not None
+    work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
+    try:
+        write_tree(files, config_text, work, link=True)
+        options.progress.stage("running MkDocs")
+        ctx.memo.clear()  # MkDocs reuses the memory of reports, scorecards, slots
+        with timing.stage("mkdocs"):
+            return run_mkdocs(work / "mkdocs.yml", site, strict=options.strict,
+                              build_date=ctx.build_date, registry=ctx.registry,
+                              templates=templates)
+    finally:
+        with timing.stage("swap"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def finish_output(staged: Path, output: Path) -> None:
+    """Mark the staged folder as a build and swap it in for the output."""
+    (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    with timing.stage("swap"):
+        swap_in(staged, output)
+
+
+def clear_folder(folder: Path) -> None:
+    """Empty `folder` (a staging folder that a failed write left half full)."""
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def template_files(ctx: BuildContext) -> dict[str, str]:

@@ -135,7 +135,8 @@ def locate(messages: list[str], registry: Registry, templates: dict[str, str]) -
 
 def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: str,
                registry: Registry, templates: dict[str, str]) -> list[str]:
-    """Build the site once with MkDocs; return its warnings or raise MlcardsError.
+    """Build the site once with MkDocs; return its messages (unlocated: see `locate`)
+    or raise MlcardsError.
 
     `templates` maps template names to their files, for locating page messages.
     With `--workers` > 1 the pages' Markdown is converted in forked processes
@@ -157,4 +158,4 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: s
         except MkDocsException as exc:
             detail = "\n".join(locate(messages, registry, templates)) or str(exc)
             raise MlcardsError(f"MkDocs build failed: {exc}\n{detail}") from exc
-    return locate(messages, registry, templates)
+    return messages

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,16 +67,40 @@ class RenderFacts:
     lookups: dict[str, Lookup] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PackedPage:
+    """A page's HTML and search entries, compressed, from its render until the theme
+    writes it: MkDocs renders every page before it writes the first (at 1,000 models
+    x 2 versions their HTML held 1.1 GiB). Pickled only between the forked processes
+    of one build, never stored."""
+
+    html: bytes  # zlib of the UTF-8 HTML
+    search: bytes  # zlib of the pickled entries (None: the search plugin makes them)
+
+    @classmethod
+    def pack(cls, html: str, search: list[dict[str, Any]] | None) -> PackedPage:
+        return cls(zlib.compress(html.encode("utf-8", "surrogatepass"), 1),
+                   zlib.compress(pickle.dumps(search, pickle.HIGHEST_PROTOCOL), 1))
+
+    def html_text(self) -> str:
+        return zlib.decompress(self.html).decode("utf-8", "surrogatepass")
+
+    def search_entries(self) -> list[dict[str, Any]] | None:
+        entries = pickle.loads(zlib.decompress(self.search))
+        assert entries is None or isinstance(entries, list)
+        return entries
+
+
 @dataclass
 class Rendered:
     """A worker's result for one page (pickled between forked processes of one build,
-    never stored): the digest of the Markdown it rendered, the HTML and the facts."""
+    never stored): the digest of the Markdown it rendered, the HTML and search entries
+    (packed) and the facts."""
 
     source: bytes
-    content: str | None
+    packed: PackedPage
     facts: RenderFacts
     log_records: list[logging.LogRecord]
-    search: list[dict[str, Any]] | None  # the page's search entries (None: made later)
 
 
 class FromWorker(Protocol):
@@ -102,6 +128,10 @@ class ReusablePage(Page):
     """The page's search entries as they went into the index (for the cache)."""
     kept_reader: Callable[[], str] | None = None
     """Reads the theme's output kept in the cache (when the page is written)."""
+    packed: PackedPage | None = None
+    """The page's HTML and search entries between render and writing (see `pack`)."""
+    unpacked: str | None = None
+    """The HTML that `render` unpacked from `packed` (until `pack` sees it again)."""
 
     def kept_html(self) -> str:
         """The kept theme output, which the kept-page template prints."""
@@ -123,8 +153,8 @@ class ReusablePage(Page):
         result = handed.load() if handed is not None else None
         if result is not None and result.source == digest(self.markdown) \
                 and install_facts(self, result.facts, files):
-            self.content = result.content
-            self.kept_search = result.search
+            self.content = self.unpacked = result.packed.html_text()
+            self.packed = result.packed
             for record in result.log_records:
                 logging.getLogger(record.name).handle(record)
             self.facts = result.facts if self.record else None
@@ -134,6 +164,27 @@ class ReusablePage(Page):
             self.facts = render_noting(self, config, files)
         else:
             Page.render(self, config, files)
+
+
+def pack(page: ReusablePage, html: str) -> str:
+    """After render and every plugin's `on_page_content`: keep the page's HTML and
+    search entries compressed (the worker's packing when no plugin changed the HTML)
+    and its Markdown not at all; the page's content is empty until `unpack`. (A page
+    from the cache holds no HTML until it is written.)"""
+    if page.from_cache:
+        return html
+    if page.packed is None or html is not page.unpacked:
+        page.packed = PackedPage.pack(html, page.kept_search)
+    page.unpacked = page.kept_search = page.markdown = None
+    return ""
+
+
+def unpack(page: ReusablePage) -> None:
+    """Before the page's context reaches other plugins and the theme: its HTML again."""
+    packed, page.packed = page.packed, None
+    if packed is not None:
+        page.content = packed.html_text()
+        page.kept_search = packed.search_entries()
 
 
 def adopt_pages(nav: Navigation, config: MkDocsConfig, files: Files) -> list[ReusablePage]:

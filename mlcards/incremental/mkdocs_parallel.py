@@ -2,7 +2,7 @@
 
 Python-Markdown turns each page into HTML one after the other on one core; for
 a registry of thousands of generated pages that is most of MkDocs' time. The
-plugin here (added by `site_mkdocs.run_mkdocs`, never written to mkdocs.yml)
+plugin here (added by `site.engine.run_mkdocs`, never written to mkdocs.yml)
 renders the pages in a pool of forked processes once the files and the
 navigation are final (`on_nav`), and MkDocs' own page loop then takes each
 page's result instead of converting it again (`mkdocs_page.ReusablePage.render`):
@@ -37,6 +37,7 @@ from mkdocs.structure.pages import Page
 
 from mlcards.incremental.mkdocs_page import (
     LookupRecorder,
+    PackedPage,
     RecordCapture,
     Rendered,
     ReusablePage,
@@ -44,7 +45,9 @@ from mlcards.incremental.mkdocs_page import (
     digest,
     facts_of,
     outside_nav,
+    pack,
     plain_record,
+    unpack,
     watch_search,
     worker_search_entries,
 )
@@ -88,6 +91,18 @@ class ParallelRender(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         return nav
 
     on_nav = CombinedEvent(_adopt_pages, _render_pages)
+
+    @event_priority(-100)  # after every other plugin saw the HTML
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        return pack(page, html) if isinstance(page, ReusablePage) else html
+
+    @event_priority(100)  # before the search plugin and the theme read the HTML
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> Any:
+        if isinstance(page, ReusablePage):
+            unpack(page)
+        return context
 
     @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
@@ -186,10 +201,12 @@ def _work(index: int) -> tuple[int, bytes | None]:
         finally:
             _CONFIG._current_page = None
         records = [_portable(r) for r in _CAPTURE.records]
+        assert page.content is not None
+        packed = PackedPage.pack(page.content, worker_search_entries(page))
         result = Rendered(
-            source=digest(page.markdown), content=page.content,
+            source=digest(page.markdown), packed=packed,
             facts=facts_of(page, [plain_record(r) for r in records], recorder.lookups),
-            log_records=records, search=worker_search_entries(page))
+            log_records=records)
         return index, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         return index, None

@@ -16,8 +16,8 @@ from cli_result import CliResult
 from test_perf_equivalence import hashes, small_registry
 
 from mlcards.incremental.mkdocs_cache import KIND
-from mlcards.incremental.mkdocs_site import KIND as SITE_KIND
 from mlcards.incremental.mkdocs_page import WORKER_COUNT
+from mlcards.incremental.mkdocs_site import KIND as SITE_KIND
 from mlcards.render.environment import builtin_templates_dir
 
 Run = Callable[..., CliResult]

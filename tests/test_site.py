@@ -257,7 +257,7 @@ def test_generated_config_titles_carry_no_markup(tmp_path: Path) -> None:
 
 
 def test_mkdocs_messages_name_the_card_a_page_came_from(tmp_path: Path) -> None:
-    from mlcards.site.engine import locate
+    from mlcards.site.engine import locate, page_sources
     from mlcards.validate.registry import load_registry
 
     registry = load_registry(scaffold(tmp_path))
@@ -266,7 +266,10 @@ def test_mkdocs_messages_name_the_card_a_page_came_from(tmp_path: Path) -> None:
                 "mkdocs: warning: Doc file 'models/example-model/index.md' contains a link",
                 "mkdocs: warning: Doc file 'tags/index.md' contains a link",
                 "mkdocs: warning: something else"]
-    out = locate(messages, registry, {"tags.md.j2": "templates/tags.md.j2"})
+    paths = ["models/example-model/0.1.0/index.md", "models/example-model/index.md",
+             "tags/index.md"]
+    out = locate(messages, page_sources(registry, paths,
+                                        {"tags.md.j2": "templates/tags.md.j2"}))
     card = f"{tmp_path.name}/reg/models/example-model/0.1.0/card.yaml:1:1: page "
     assert out[0].endswith(messages[0]) and card in out[0]
     assert card in out[1]  # the landing page shows the latest version's card

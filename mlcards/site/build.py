@@ -12,6 +12,7 @@ from SOURCE_DATE_EPOCH, set from `--build-date` or the newest card date.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import os
 import shutil
@@ -36,6 +37,7 @@ from mlcards.site.engine import (
     locate,
     mkdocs_config,
     mkdocs_yaml,
+    page_sources,
     run_mkdocs,
 )
 from mlcards.render.titles import with_safe_title
@@ -244,12 +246,42 @@ def write_tree(files: list[OutputFile], config_text: str, root: Path, *,
 # --------------------------------------------------------------------------- build
 
 
+@dataclass(frozen=True)
+class Docs:
+    """The docs tree of a build and what MkDocs needs besides (the registry stays
+    behind: MkDocs holds every page, so the build lets go of the registry first)."""
+
+    files: list[OutputFile]
+    config_text: str
+    build_date: str
+    sources: dict[str, str]
+    """Docs path -> the registry file or template it was made from (for messages)."""
+
+
 def build_site(registry_root: Path, output: Path, options: BuildOptions | None = None,
                ) -> BuildResult:
     """The whole `mlcards build`: validate, produce, write, MkDocs, swap in atomically."""
     options = options or BuildOptions()
-    progress = options.progress
     check_output(registry_root, output)
+    docs = make_docs(registry_root, options)
+    pages, plots = count_kinds(docs.files)
+    if options.docs_only:
+        with staging_folder(output) as staged:
+            write_tree(docs.files, docs.config_text, staged)
+            finish_output(staged, output)
+        warnings: list[str] = []
+    else:
+        warnings = build_with_mkdocs(docs, output, options)
+    for message in warnings:
+        options.progress.warning(message)
+    what = "docs tree and mkdocs.yml" if options.docs_only else "site"
+    options.progress.stage(f"wrote {what} to {display_path(output)}")
+    return BuildResult(output, pages, plots, len(docs.files), warnings)
+
+
+def make_docs(registry_root: Path, options: BuildOptions) -> Docs:
+    """Load and validate the registry, run every producer, generate mkdocs.yml."""
+    progress = options.progress
     with timing.stage("load"):
         registry = load_registry(registry_root)
     for warning in registry.warnings:
@@ -260,58 +292,44 @@ def build_site(registry_root: Path, output: Path, options: BuildOptions | None =
     files = produce(ctx, progress)
     pages, plots = count_kinds(files)
     progress.stage(f"rendered {pages} pages, {plots} plots, {len(files)} files")
-    config_text = mkdocs_yaml(mkdocs_config(registry, [f.path for f in files],
-                                            strict=options.strict))
-    if options.docs_only:
-        with staging_folder(output) as staged:
-            write_tree(files, config_text, staged)
-            finish_output(staged, output)
-        warnings: list[str] = []
-    else:
-        warnings = build_with_mkdocs(ctx, files, config_text, output, options)
-    for message in warnings:
-        progress.warning(message)
-    what = "docs tree and mkdocs.yml" if options.docs_only else "site"
-    progress.stage(f"wrote {what} to {display_path(output)}")
-    return BuildResult(output, pages, plots, len(files), warnings)
+    paths = [f.path for f in files]
+    config_text = mkdocs_yaml(mkdocs_config(registry, paths, strict=options.strict))
+    assert ctx.build_date is not None
+    sources = page_sources(registry, paths, template_files(ctx))
+    ctx.memo.clear()
+    return Docs(files, config_text, ctx.build_date, sources)
 
 
-def build_with_mkdocs(ctx: BuildContext, files: list[OutputFile], config_text: str,
-                      output: Path, options: BuildOptions) -> list[str]:
+def build_with_mkdocs(docs: Docs, output: Path, options: BuildOptions) -> list[str]:
     """The site at `output`, built by MkDocs (or kept from a build of the very same
     inputs, see `reuse.kept_site`); returns MkDocs' warnings, located."""
-    assert ctx.build_date is not None
-    inputs = SiteInputs(files, config_text, ctx.build_date, options.strict)
+    inputs = SiteInputs(docs.files, docs.config_text, docs.build_date, options.strict)
     reuse_point = reuse.active()
     kept = reuse_point.kept_site(inputs)
-    templates = template_files(ctx)
     if kept is not None and kept.holds(output):
-        return locate(kept.messages, ctx.registry, templates)  # the output is that site
+        return locate(kept.messages, docs.sources)  # the output is that site already
     with staging_folder(output) as staged:
         if kept is not None and kept.write_to(staged):
             messages = kept.messages
         else:
             clear_folder(staged)
-            messages = run_mkdocs_in(staged, ctx, files, config_text, options, templates)
+            messages = run_mkdocs_in(staged, docs, options)
             (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
             reuse_point.keep_site(inputs, staged, messages)
         finish_output(staged, output)
-    return locate(messages, ctx.registry, templates)
+    return locate(messages, docs.sources)
 
 
-def run_mkdocs_in(site: Path, ctx: BuildContext, files: list[OutputFile], config_text: str,
-                  options: BuildOptions, templates: dict[str, str]) -> list[str]:
+def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions) -> list[str]:
     """Write the docs tree into a temporary folder and run MkDocs on it into `site`."""
-    assert ctx.build_date is not None
     work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
     try:
-        write_tree(files, config_text, work, link=True)
+        write_tree(docs.files, docs.config_text, work, link=True)
         options.progress.stage("running MkDocs")
-        ctx.memo.clear()  # MkDocs reuses the memory of reports, scorecards, slots
+        gc.collect()  # the registry's objects: their memory is MkDocs' to reuse
         with timing.stage("mkdocs"):
             return run_mkdocs(work / "mkdocs.yml", site, strict=options.strict,
-                              build_date=ctx.build_date, registry=ctx.registry,
-                              templates=templates)
+                              build_date=docs.build_date, sources=docs.sources)
     finally:
         with timing.stage("swap"):
             shutil.rmtree(work, ignore_errors=True)

@@ -122,23 +122,33 @@ def page_source(registry: Registry, doc_path: str, templates: dict[str, str]) ->
     return templates.get(template) if template else None
 
 
-def locate(messages: list[str], registry: Registry, templates: dict[str, str]) -> list[str]:
+def page_sources(registry: Registry, paths: Iterable[str],
+                 templates: dict[str, str]) -> dict[str, str]:
+    """Docs path -> the registry file or template each generated page came from."""
+    out = {}
+    for path in paths:
+        if path.endswith(".md") and (source := page_source(registry, path, templates)):
+            out[path] = source
+    return out
+
+
+def locate(messages: list[str], sources: dict[str, str]) -> list[str]:
     """Prefix each message about a generated page with `source:1:1:` of that page."""
     out = []
     for message in messages:
         match = _DOC_FILE.search(message)
-        source = page_source(registry, match.group(1), templates) if match else None
+        source = sources.get(match.group(1)) if match else None
         out.append(f"{source}:1:1: page {match.group(1)}: {message}"
                    if source and match else message)
     return out
 
 
 def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: str,
-               registry: Registry, templates: dict[str, str]) -> list[str]:
+               sources: dict[str, str]) -> list[str]:
     """Build the site once with MkDocs; return its messages (unlocated: see `locate`)
     or raise MlcardsError.
 
-    `templates` maps template names to their files, for locating page messages.
+    `sources` maps docs paths to the files they came from (see `locate`).
     With `--workers` > 1 the pages' Markdown is converted in forked processes
     (a plugin of the incremental layer: mlcards.reuse); the output is the same.
     """
@@ -156,6 +166,6 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: s
                 config.plugins[name] = plugin  # added here: mkdocs.yml stays what Zensical reads
             build(config)
         except MkDocsException as exc:
-            detail = "\n".join(locate(messages, registry, templates)) or str(exc)
+            detail = "\n".join(locate(messages, sources)) or str(exc)
             raise MlcardsError(f"MkDocs build failed: {exc}\n{detail}") from exc
     return messages

@@ -244,9 +244,10 @@ def test_approvals_table_and_status_badge(tmp_path: Path, no_fragments: list[Any
     edit_yaml(root / MODEL / "0.1.0/card.yaml", approve)
     text = card_md(root)
     assert '<span class="mlcards-badge mlcards-status-approved">approved</span>' in text
-    row = next(line for line in text.splitlines() if line.startswith("| Ada Reviewer"))
-    assert "| risk officer | 2026-01-20 |" in row
-    assert "Checked &#124; ok" in row  # a pipe in the note cannot split the table row
+    row = next(r for r in table_rows(text) if r[0] == "Ada Reviewer")
+    assert row == ["Ada Reviewer", "risk officer", "2026-01-20",
+                   '<span class="mlcards-badge mlcards-decision-approved">approved</span>',
+                   "Checked &#124; ok"]  # the pipe is text inside its cell
 
 
 def test_untrusted_text_is_escaped_in_every_page(tmp_path: Path) -> None:

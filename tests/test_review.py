@@ -185,8 +185,8 @@ def test_checklist_slot(registry: Registry) -> None:
     text = checklist_fragment(ctx, version(registry, "legacy-churn", "0.9.0"))["checklist"]
     assert "Completeness **15 %**: 3 of 20 prompts filled in 5 required sections" in text
     assert "Registry: 30 % over 2 current models." in text
-    assert "| [Metrics](#metrics) | ✗ missing | performance measures, decision thresholds, " \
-           "variation approaches |" in text
+    assert ['<a href="#metrics">Metrics</a>', "✗ missing",
+            "performance measures, decision thresholds, variation approaches"] in table_rows(text)
     assert "| Replacement | ✓ [churn-predictor](../../churn-predictor/index.md) |" in text
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from html_tables import table_rows
 
 from mlcards.commands.init import SCAFFOLD
 from mlcards.compute.evaluation import compute_report, to_results
@@ -205,7 +206,9 @@ def test_fragment_fills_quantitative_and_calls_out_breaches_at_the_top(tmp_path:
     slots = evaluation_fragment(ctx, mv)
     text = slots["quantitative"]
     assert "### Overall results" in text and "<summary>Results by sex × age:" in text
-    assert "| Accuracy | " in text and "400 |" in text
+    overall = table_rows(text[text.index("### Overall results"):])
+    assert overall[0] == ["Metric", "Value", "95% interval", "n"]
+    assert overall[1][0] == "Accuracy" and overall[1][3] == "400"
     assert "Overlapping intervals do not prove" in text
     assert "⚠ small" in text                                 # groups under 150 rows
     assert "![Bar chart of accuracy for each group" in text

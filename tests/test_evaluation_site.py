@@ -4,12 +4,15 @@ registry's classifier is computed from predictions made by a real scikit-learn m
 from __future__ import annotations
 
 import csv
+import html
 import importlib.util
 import re
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from hostile import inert_problems
+from html_tables import table_rows
 from test_evaluation import make_registry, version
 
 from mlcards.compute.evaluation import compute_report
@@ -35,6 +38,33 @@ def test_built_card_page_shows_the_plots(tmp_path: Path) -> None:
     for _, src in re.findall(r'<img alt="([^"]+)" src="(0\.1\.0/plots/[^"]+\.svg)"', landing):
         assert (out / "models/example-model" / src).is_file()
     assert 'src="0.1.0/plots/bars.svg"' in landing
+
+
+def test_hostile_group_and_feature_names_are_text_in_the_built_tables(tmp_path: Path) -> None:
+    """The evaluation tables are written as HTML by the templates, not by Markdown's
+    `tables` extension: a name with `|`, tags, `&` or Markdown stays in its cell as text,
+    and the per-group table has one row per group."""
+    feature = "<b>f</b> | *g* & _h_"
+    value = "a | <script>alert(1)</script> & *x* `y` [l](javascript:z)"
+    doc = {"schema_version": 1, "dataset": {"name": "holdout"},
+           "metrics": [{"name": "accuracy"}],
+           "results": [{"metric": "accuracy", "value": 0.8, "n": 300},
+                       {"metric": "accuracy", "slice": {feature: value}, "value": 0.7, "n": 100},
+                       {"metric": "accuracy", "slice": {feature: "b"}, "value": 0.85, "n": 200}]}
+    out = tmp_path / "site"
+    build_site(make_registry(tmp_path, doc), out)
+    page = (out / "models/example-model/0.1.0/index.html").read_text(encoding="utf-8")
+    assert inert_problems(page, theme=True) == []
+    tables = [table_rows(t) for t in page.split("<table>")[1:]]
+    (groups,) = [t for t in tables if html.unescape(t[0][0]) == feature]
+    assert groups[0][1:] == ["n", "Accuracy"]
+    assert [[html.unescape(c) for c in row[:2]] for row in groups[1:]] == [[value, "100"],
+                                                                           ["b", "200"]]
+    assert groups[1][2] == "0.700 <small>—</small>"
+    (disparity,) = [t for t in tables if t[0][:2] == ["Metric", "Groups"]]
+    assert [html.unescape(row[1]) for row in disparity[1:]] == [feature]
+    for row in groups + disparity:
+        assert all("<" not in cell for cell in row[:2]), row  # tags arrive as entities
 
 
 def _script() -> ModuleType:

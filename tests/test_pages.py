@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 import yaml
+from hostile import page_markdown_to_html
+from html_tables import pipe_table, table_rows
 
 from mlcards.cli import main
 from mlcards.errors import MlcardsError
 from mlcards.render import pages
 from mlcards.render.context import BuildContext
+from mlcards.render.environment import escape_text, external_link
 from mlcards.schema.card import CARD_SECTIONS, SECTION_TITLES
 from mlcards.site.build import make_context
+from mlcards.site.engine import mkdocs_config
 from mlcards.validate.registry import ModelVersion, load_registry
 
 MODEL = "models/example-model"
@@ -100,9 +104,75 @@ def test_quantitative_fallback_tables_overall_then_slices(tmp_path: Path,
     text = card_md(root)
     quant = text[text.index("## Quantitative analyses"):text.index("## Ethical considerations")]
     assert quant.index("### Overall") < quant.index("### By group")
-    assert "| accuracy | 0.86 | [0.84, 0.88] | 1000 | ≥ 0.8 (met) |" in quant
-    assert "| a | accuracy | 0.87 | — | 600 |" in quant
-    assert "| b | accuracy | 0.845 | — | 400 |" in quant
+    overall, by_group = quant.split("### By group")
+    assert table_rows(overall) == [["Metric", "Value", "CI", "n", "Threshold"],
+                                   ["accuracy", "0.86", "[0.84, 0.88]", "1000", "≥ 0.8 (met)"]]
+    assert table_rows(by_group) == [["group", "Metric", "Value", "CI", "n"],
+                                    ["a", "accuracy", "0.87", "—", "600"],
+                                    ["b", "accuracy", "0.845", "—", "400"]]
+
+
+HOSTILE_CELL = "a | <i>b</i> *c* _d_ `e` &amp; [l](javascript:x)"
+
+
+def site_html(root: Path, text: str) -> str:
+    """A generated page converted with the site's Markdown extensions (no MkDocs run)."""
+    extensions = mkdocs_config(load_registry(root), [], strict=False)["markdown_extensions"]
+    return page_markdown_to_html(text, extensions)
+
+
+def test_model_details_tables_are_what_markdown_made_of_them(tmp_path: Path,
+                                                              no_fragments: list[Any]) -> None:
+    """The templates write these tables as HTML; the page must be the one the pipe tables
+    made (site_example has no training section to compare the built site on)."""
+    root = scaffold(tmp_path)
+    url = "https://example.com/repo?a=1&b=2"
+
+    def change(card: dict[str, Any]) -> None:
+        d = card["model_details"]
+        d["type"] = HOSTILE_CELL
+        d.pop("library")
+        d["repository"] = url
+        d["training"] = {
+            "hyperparameters": {"learning_rate": "5e-05", "optimizer": HOSTILE_CELL},
+            "framework_versions": {"Transformers": "4.11.0"},
+            "results": {"columns": ["Epoch", HOSTILE_CELL],
+                        "rows": [["1.0", HOSTILE_CELL], ["2.0", ""]]}}
+
+    edit_yaml(root / MODEL / "0.1.0/card.yaml", change)
+    html = site_html(root, card_md(root))
+    fields = pipe_table(["Field", "Value"], [["Type", HOSTILE_CELL], ["License", "proprietary"],
+                                             ["Repository", external_link(url)]])
+    assert "</div>\n" + fields + '\n<h3 id="training">' in html  # after the description
+    training = "\n".join([
+        pipe_table(["Hyperparameter", "Value"], [["learning_rate", "5e-05"],
+                                                 ["optimizer", HOSTILE_CELL]]),
+        pipe_table(["Framework", "Version"], [["Transformers", "4.11.0"]]),
+        "<p><strong>Training results.</strong></p>",
+        pipe_table(["Epoch", HOSTILE_CELL], [["1.0", HOSTILE_CELL], ["2.0", ""]])])
+    assert training + '\n<h3 id="owners">' in html
+    assert [row[1] for row in table_rows(html)[:4]] == [
+        "Value", str(escape_text(HOSTILE_CELL)), "proprietary", str(external_link(url))]
+
+
+def test_empty_model_details_tables_keep_markdowns_empty_row(tmp_path: Path,
+                                                             no_fragments: list[Any]) -> None:
+    root = scaffold(tmp_path)
+
+    def change(card: dict[str, Any]) -> None:
+        d = card["model_details"]
+        for key in ("type", "library", "license"):
+            d.pop(key)
+        d["description"] = ""
+        d["training"] = {"results": {"columns": ["Epoch", "Loss"], "rows": []}}
+
+    edit_yaml(root / MODEL / "0.1.0/card.yaml", change)
+    html = site_html(root, card_md(root))
+    empty = pipe_table(["Field", "Value"], [])
+    assert empty == ("<table>\n<thead>\n<tr>\n<th>Field</th>\n<th>Value</th>\n</tr>\n</thead>"
+                     "\n<tbody>\n<tr>\n<td></td>\n<td></td>\n</tr>\n</tbody>\n</table>")
+    assert "</h2>\n" + empty + '\n<h3 id="training">' in html
+    assert "</p>\n" + pipe_table(["Epoch", "Loss"], []) + '\n<h3 id="owners">' in html
 
 
 def test_slots_are_placed_where_they_belong(tmp_path: Path, no_fragments: list[Any]) -> None:
@@ -174,9 +244,10 @@ def test_approvals_table_and_status_badge(tmp_path: Path, no_fragments: list[Any
     edit_yaml(root / MODEL / "0.1.0/card.yaml", approve)
     text = card_md(root)
     assert '<span class="mlcards-badge mlcards-status-approved">approved</span>' in text
-    row = next(line for line in text.splitlines() if line.startswith("| Ada Reviewer"))
-    assert "| risk officer | 2026-01-20 |" in row
-    assert "Checked &#124; ok" in row  # a pipe in the note cannot split the table row
+    row = next(r for r in table_rows(text) if r[0] == "Ada Reviewer")
+    assert row == ["Ada Reviewer", "risk officer", "2026-01-20",
+                   '<span class="mlcards-badge mlcards-decision-approved">approved</span>',
+                   "Checked &#124; ok"]  # the pipe is text inside its cell
 
 
 def test_untrusted_text_is_escaped_in_every_page(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from html_tables import table_rows
 
 from mlcards.compute.review import (
     as_of_date,
@@ -147,6 +148,14 @@ def test_changes_slot_regressions_first(registry: Registry) -> None:
     assert len(items) == 2 and "\nNot counted: " in text  # the other 5, in one paragraph
     assert '<div class="mlcards-tab" id="field-changes" markdown="1">' in text
     assert '<details class="mlcards-diff" id="diff-2">' in text
+    rows = table_rows(text)
+    assert rows[0] == ["Slice", "accuracy ↑", "auc ↑", "fpr ↓"]
+    assert rows[1][2] == '0.82 <small class="mlcards-change mlcards-change-regressed">-0.02 ⚠' \
+                         '</small>'  # a regression, marked
+    assert ["auc", "age", "0.01", "0.08", "<strong>grew</strong> +0.07"] in rows
+    assert ["<code>model&#95;details.description</code>", "edited",
+            "Predicts which customers will cancel within 90 days. Traine…",
+            '<a href="#diff-2">text diff</a>'] in rows
     assert '<span class="mlcards-diff-add">+Gradient-boosted trees replace the logistic ' \
            'regression.</span>' in text
 
@@ -176,8 +185,8 @@ def test_checklist_slot(registry: Registry) -> None:
     text = checklist_fragment(ctx, version(registry, "legacy-churn", "0.9.0"))["checklist"]
     assert "Completeness **15 %**: 3 of 20 prompts filled in 5 required sections" in text
     assert "Registry: 30 % over 2 current models." in text
-    assert "| [Metrics](#metrics) | ✗ missing | performance measures, decision thresholds, " \
-           "variation approaches |" in text
+    assert ['<a href="#metrics">Metrics</a>', "✗ missing",
+            "performance measures, decision thresholds, variation approaches"] in table_rows(text)
     assert "| Replacement | ✓ [churn-predictor](../../churn-predictor/index.md) |" in text
 
 
@@ -197,8 +206,8 @@ def test_hostile_card_text_is_escaped_in_the_changes_slot(tmp_path: Path) -> Non
     assert "<script>" not in changes and "<img" not in changes
     assert "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in changes
     assert "](javascript" not in changes
-    row = next(line for line in changes.splitlines() if "model&#95;details.type" in line)
-    assert row.count(" | ") == 3  # the '|' in the value does not open a table cell
+    row = next(r for r in table_rows(changes) if "model&#95;details.type" in r[0])
+    assert len(row) == 4 and "&#124;" in row[3]  # the '|' is text inside its cell
 
 
 def test_predictions_are_measured_through_the_evaluation_module(tmp_path: Path) -> None:

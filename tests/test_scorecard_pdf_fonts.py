@@ -254,8 +254,10 @@ def mlcards_pdf(figures: list[Any], core: bool) -> bytes:
 def test_per_document_font_lookups_write_what_matplotlib_writes(tmp_path: Path,
                                                                 alpha: Scorecard) -> None:
     """The font of each FontProperties is looked up once per document (mlcards' PdfFile
-    and document_font_lookups): the bytes are matplotlib's own, with the core fonts and
-    with embedded ones, whatever document came before (nothing is kept across them)."""
+    and document_font_lookups) and core-font rows are written by _CoreText (the colour
+    set only when it changes): the bytes are matplotlib's own PdfPages and draw_text's,
+    with the core fonts and with embedded ones, whatever document came before (nothing
+    is kept across them)."""
     cjk = plots.scorecard_figures(owned_by(tmp_path, "Zoë 张"))
     latin = plots.scorecard_figures(alpha)
     expected = {(name, core): stock_matplotlib_pdf(figs, core)

@@ -41,6 +41,7 @@ from matplotlib.artist import Artist
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_pdf import (
     Name,
+    Op,
     PdfFile,
     PdfPages,
     RendererPdf,
@@ -193,6 +194,7 @@ class TextRows(Artist):
     def _draw_rows(self, renderer: RendererBase, dpi: float, core: bool) -> None:
         fonts: dict[tuple[float, bool], FontProperties] = {}
         gc = renderer.new_gc()
+        direct = _CoreText.of(renderer) if core else None
         end = 0.0
         for i, row in enumerate(self.rows):
             prop = fonts.get((row.size, row.bold))
@@ -205,11 +207,55 @@ class TextRows(Artist):
                 width = renderer.get_text_width_height_descent(row.text, prop, ismath=False)[0]
             x -= {"left": 0.0, "center": width / 2, "right": width}[row.ha]
             end = x + width
-            gc.set_foreground(row.color)
-            renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
+            if direct is not None:
+                direct.draw(gc, x, row.y * dpi, row.text, prop, row.color)
+            else:
+                gc.set_foreground(row.color)
+                renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
             if row.url:
                 _link(renderer, row.url, x, row.y * dpi, width, row.size * dpi / 72)
         gc.restore()
+
+
+class _CoreText:
+    """Writes a row in a PDF core font as RendererPdf.draw_text does (the graphics state
+    for its colour, then BT /F1 size Tf, x y Td, (text) Tj ET), through the same file
+    methods, but sets the colour only when it is not the previous row's: draw_text
+    compares the whole graphics state for every row (check_gc), and after one row
+    the next in the same colour would write nothing. Only for matplotlib's own
+    RendererPdf writing a `_PdfFile` (`of` gives None otherwise)."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        self.file: Any = pdf.file
+        self.colour: str | None = None
+
+    @classmethod
+    def of(cls, renderer: RendererBase) -> _CoreText | None:
+        pdf = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer's, not rasterizing
+        plain = (isinstance(pdf, RendererPdf) and isinstance(pdf.file, _PdfFile)
+                 and type(pdf).draw_text is RendererPdf.draw_text
+                 and type(pdf).check_gc is RendererPdf.check_gc
+                 and bool(matplotlib.rcParams["pdf.use14corefonts"]))
+        return cls(pdf) if plain else None
+
+    def draw(self, gc: Any, x: float, y: float, text: str, prop: FontProperties,
+             colour: str) -> None:
+        linked = gc.get_url() is not None  # draw_text's own link (TextRows adds its own)
+        if colour != self.colour:
+            gc.set_foreground(colour)
+            if not linked:
+                self.pdf.check_gc(gc, gc._rgb)
+            self.colour = colour
+        if linked:
+            self.pdf.draw_text(gc, x, y, text, prop, 0.0)
+            return
+        op: Any = Op
+        file = self.file
+        file.output(op.begin_text, file.fontName(prop), prop.get_size_in_points(),
+                    op.selectfont)
+        self.pdf._setup_textpos(x, y, 0.0)
+        file.output(self.pdf.encode_string(text, fonttype=1), op.show, op.end_text)
 
 
 def _link(renderer: RendererBase, url: str, x: float, y: float, width: float,

@@ -88,7 +88,8 @@ class _SvgRows:
     def __init__(self, svg: RendererSVG, gc: GraphicsContextBase) -> None:
         self.writer: Any = svg.writer  # matplotlib's _XMLWriter, without type annotations
         self.gc = gc
-        self.styles: dict[tuple[FontProperties, str], str | None] = {}
+        self.styles: dict[tuple[float, bool, str], str | None] = {}
+        """(size, bold, colour) of a row -> its style (a key cheaper than the font's hash)."""
 
     @classmethod
     def of(cls, renderer: RendererBase, gc: GraphicsContextBase) -> _SvgRows | None:
@@ -102,10 +103,10 @@ class _SvgRows:
                  and gc.get_clip_path()[0] is None)
         return cls(svg, gc) if plain else None
 
-    def style(self, font: FontProperties, colour: str) -> str | None:
-        key = (font, colour)
+    def style(self, row: TextRow, font: FontProperties) -> str | None:
+        key = (row.size, row.bold, row.colour)
         if key not in self.styles:
-            self.styles[key] = self._style(font, colour)
+            self.styles[key] = self._style(font, row.colour)
         return self.styles[key]
 
     def _style(self, font: FontProperties, colour: str) -> str | None:
@@ -200,7 +201,7 @@ class CanvasText(Artist):
                     width = widths[row.text, row.size, row.bold] = \
                         renderer.get_text_width_height_descent(row.text, font, ismath=False)[0]
                 x -= width / 2 if row.ha == "center" else width
-            style = direct.style(font, row.colour) if direct is not None else None
+            style = direct.style(row, font) if direct is not None else None
             if direct is not None and style is not None:
                 direct.write(x, y, row.text, style)
                 continue

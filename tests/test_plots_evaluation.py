@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from matplotlib.font_manager import FontProperties
 from test_evaluation import make_registry, predictions_block, version
 
 from mlcards.compute.evaluation import EvaluationReport, compute_report
-from mlcards.plots import svg_bytes
+from mlcards.plots import _NO_DATES, _NOT_XML, svg_bytes
 from mlcards.plots.canvas import Canvas, CanvasText
 from mlcards.plots.evaluation import plan_plots, slug
 from mlcards.plots.evaluation_charts import nice_symmetric
@@ -174,3 +175,15 @@ def test_canvas_text_writes_what_matplotlib_writes(breaching: EvaluationReport) 
     assert direct == reference
     assert b"&lt; b &amp; c &gt;" in direct and b"opacity: 0.50" in direct
     assert b"monospace" in direct and b"sans-serif" in direct
+
+
+def test_svg_bytes_are_what_matplotlib_writes_to_a_binary_file(
+        breaching: EvaluationReport) -> None:
+    """svg_bytes writes to a text buffer and encodes once; matplotlib, given a binary
+    file, encodes each write: the same UTF-8 bytes (non-ASCII labels included)."""
+    for plot in plan_plots(breaching):
+        fig = plot.draw()
+        fig.text(0.1, 0.1, "Zoë ≥ 0.5 · 张 — ⚠")
+        binary = io.BytesIO()
+        fig.savefig(binary, format="svg", metadata=_NO_DATES)
+        assert svg_bytes(fig) == _NOT_XML.sub(b"", binary.getvalue()), plot.name

@@ -840,8 +840,8 @@ class _PdfFile(PdfFile):
       `document_font_lookups`) read a dozen rcParams and ask font_manager.findfont for
       every draw_text, about 30 % of a scorecard's time. The lookups live in this
       object, so they end with the document; they depend only on the properties, the
-      rcParams and the font manager's fonts, which do not change while a document is
-      written (scorecard_pdf holds them in an rc_context).
+      rcParams and the font manager's fonts, which nothing changes while scorecard_pdf
+      writes a document (its rc_context fixes the PDF font settings).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

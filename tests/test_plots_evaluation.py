@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from test_evaluation import make_registry, predictions_block, version
 
 from mlcards.compute.evaluation import EvaluationReport, compute_report
+from mlcards.plots import _NO_DATES, _NOT_XML, svg_bytes
+from mlcards.plots.canvas import Canvas, CanvasText
 from mlcards.plots.evaluation import plan_plots, slug
 from mlcards.plots.evaluation_charts import nice_symmetric
 
@@ -123,3 +129,63 @@ def test_nice_symmetric_ticks_include_zero_and_cover_the_extent() -> None:
     half, ticks = nice_symmetric(0.13)
     assert half >= 0.13 and 0.0 in ticks and ticks[0] == -half and len(ticks) <= 7
     assert nice_symmetric(0.1) == (0.1, [-0.1, -0.05, 0.0, 0.05, 0.1])
+
+
+def canvas_svgs(draw: Callable[[], Figure]) -> tuple[bytes, bytes]:
+    """A figure's SVG with CanvasText writing its <text> elements itself, and through
+    matplotlib's renderer.draw_text (the reference)."""
+    direct = svg_bytes(draw())
+    fig = draw()
+    for texts in fig.findobj(CanvasText):
+        texts.direct_svg = False  # type: ignore[union-attr]
+    return direct, svg_bytes(fig)
+
+
+def test_canvas_text_writes_what_matplotlib_writes(breaching: EvaluationReport) -> None:
+    """CanvasText makes each font and colour's style once per figure and writes the
+    elements through the SVG renderer's writer: byte for byte what draw_text writes, for
+    every chart drawn on a Canvas and for awkward rows (markup characters, quotes,
+    non-ASCII, alpha, generic font families that matplotlib expands, a row at 0, 0)."""
+    for plot in plan_plots(breaching):
+        if plot.kind != "thresholds":  # Axes, no Canvas
+            direct, reference = canvas_svgs(plot.draw)
+            assert direct == reference, plot.name
+
+    def awkward() -> Figure:
+        c = Canvas(3.0, 2.0)
+        rows = ["a < b & c > d", "it's \"quoted\"", "both ' and \"", "Zoë ≥ 张 🙂", "−0.5"]
+        for k, text in enumerate(rows):
+            for j, (ha, va) in enumerate([("left", "top"), ("center", "center"),
+                                          ("right", "bottom"), ("left", "baseline")]):
+                c.text(0.2 + 0.8 * j, 0.2 + 0.3 * k, text, size=6 + k, ha=ha, va=va,
+                       colour=("black", "#0072B2", "white", "#12345680")[j],
+                       bold=bool(k % 2))
+        c.text(0.0, 0.0, "corner", size=9, bold=True, va="baseline")
+        c.text(0.5, 1.8, "generic", va="baseline")
+        fig = c.finish()
+        texts = next(iter(fig.findobj(CanvasText)))
+        texts._fonts[(7.0, False)] = FontProperties(family="sans-serif", size=7.0)
+        texts._fonts[(8.0, False)] = FontProperties(family=["monospace", "DejaVu Sans"],
+                                                    size=8.0, stretch="condensed")
+        return fig
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        direct, reference = canvas_svgs(awkward)
+    assert direct == reference
+    assert b"&lt; b &amp; c &gt;" in direct and b"opacity: 0.50" in direct
+    assert b"monospace" in direct and b"sans-serif" in direct
+
+
+def test_svg_bytes_are_what_matplotlib_writes_to_a_binary_file(
+        breaching: EvaluationReport) -> None:
+    """svg_bytes writes to a text buffer and encodes once; matplotlib, given a binary
+    file, encodes each write: the same UTF-8 bytes (non-ASCII labels included)."""
+    for plot in plan_plots(breaching):
+        fig = plot.draw()
+        fig.text(0.1, 0.1, "Zoë ≥ 0.5 · 张 — ⚠")
+        binary = io.BytesIO()
+        with warnings.catch_warnings():  # DejaVu Sans has no 张: a box, and a warning
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+            fig.savefig(binary, format="svg", metadata=_NO_DATES)
+            assert svg_bytes(fig) == _NOT_XML.sub(b"", binary.getvalue()), plot.name

@@ -10,8 +10,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_pdf import PdfFile, PdfPages, RendererPdf
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 from test_readiness_fixtures import make_registry, readiness, standard_registry
 
@@ -226,3 +230,67 @@ def test_every_evidence_url_is_in_the_pdf_in_full_as_a_link(tmp_path: Path) -> N
                            check=True).stdout
     assert LONG_URL in links and "https://dash.example.org/m" in links
     assert pdf == plots.scorecard_pdf(card)  # still the same bytes every time
+
+
+def stock_matplotlib_pdf(figures: list[Any], core: bool) -> bytes:
+    """The pages written by matplotlib's own PdfPages and PdfFile, no mlcards caches."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"pdf.use14corefonts": core, "pdf.fonttype": 3}), \
+            plots.quiet_glyphs(), PdfPages(buf, metadata=plots.PDF_METADATA) as pdf:
+        for fig in figures:
+            pdf.savefig(fig)
+    return buf.getvalue()
+
+
+def mlcards_pdf(figures: list[Any], core: bool) -> bytes:
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"pdf.use14corefonts": core, "pdf.fonttype": 3}), \
+            plots.quiet_glyphs(), plots._PdfPages(buf, metadata=plots.PDF_METADATA) as pdf:
+        for fig in figures:
+            pdf.savefig(fig)
+    return buf.getvalue()
+
+
+def test_per_document_font_lookups_write_what_matplotlib_writes(tmp_path: Path,
+                                                                alpha: Scorecard) -> None:
+    """The font of each FontProperties is looked up once per document (mlcards' PdfFile
+    and document_font_lookups) and core-font rows are written by _CoreText (the colour
+    set only when it changes): the bytes are matplotlib's own PdfPages and draw_text's,
+    with the core fonts and with embedded ones, whatever document came before (nothing
+    is kept across them)."""
+    cjk = plots.scorecard_figures(owned_by(tmp_path, "Zoë 张"))
+    latin = plots.scorecard_figures(alpha)
+    expected = {(name, core): stock_matplotlib_pdf(figs, core)
+                for name, figs in (("cjk", cjk), ("latin", latin)) for core in (True, False)}
+    for name, figs, core in [("latin", latin, True), ("cjk", cjk, False),
+                             ("latin", latin, False), ("cjk", cjk, True),
+                             ("latin", latin, True)]:
+        assert mlcards_pdf(figs, core) == expected[name, core], (name, core)
+    assert expected["latin", True] != expected["latin", False]
+
+
+def test_font_lookups_leave_matplotlib_as_it_was(tmp_path: Path, alpha: Scorecard) -> None:
+    """Documents leave no cache behind: matplotlib's classes and rcParams are unchanged
+    after scorecard_pdf, a new document starts with no lookups, and the renderer of a
+    page gets its own methods back, even when drawing fails."""
+    classes = (PdfFile.fontName, RendererPdf._get_font_afm, RendererPdf._get_font_ttf)
+    rc = dict(matplotlib.rcParams)
+    plots.scorecard_pdf(alpha)
+    plots.scorecard_pdf(owned_by(tmp_path, "Zoë 张"))
+    assert (PdfFile.fontName, RendererPdf._get_font_afm,
+            RendererPdf._get_font_ttf) == classes
+    assert dict(matplotlib.rcParams) == rc
+    assert plots._PdfFile(io.BytesIO()).font_lookups == {}
+
+    file = plots._PdfFile(io.BytesIO())
+    file.newPage(*plots.A4)
+    renderer = RendererPdf(file, 72, plots.A4[1] * 72, plots.A4[0] * 72)
+    mixed = MixedModeRenderer(Figure(), *plots.A4, 72, renderer)
+    with pytest.raises(RuntimeError), plots.document_font_lookups(mixed):
+        assert {"_get_font_afm", "_get_font_ttf"} <= set(vars(renderer))
+        raise RuntimeError("drawing failed")
+    assert not {"_get_font_afm", "_get_font_ttf"} & set(vars(renderer))
+
+    other = RendererPdf(PdfFile(io.BytesIO()), 72, 100, 100)  # not mlcards' PdfFile
+    with plots.document_font_lookups(other):
+        assert not {"_get_font_afm", "_get_font_ttf"} & set(vars(other))

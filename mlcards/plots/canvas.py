@@ -8,8 +8,12 @@ lines, markers and texts at inch coordinates straight on the figure (no Axes),
 and `finish` adds one collection per style, with one compound path per colour.
 Texts are rows of one `CanvasText` artist: the renderer's draw_text per row, without a Text object's
 layout (a Text costs about 0.3 ms to make, lay out and draw; a row about a third of
-that). In SVG the row keeps its anchor (text-anchor start/middle/end), so browsers
-align it in whatever font they use; other renderers get a measured offset.
+that). Drawn by a bare RendererSVG, the row keeps its anchor (text-anchor
+start/middle/end); other renderers get a measured offset. (savefig wraps the SVG
+renderer in a MixedModeRenderer, so the SVG files have measured offsets too; changing
+that would change every file's bytes.) In an SVG file the rows' <text> elements are
+written by `_SvgRows`, which makes each font and colour's style once per figure; the
+bytes are what the renderer's draw_text writes (tests compare them).
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import matplotlib
+from matplotlib import font_manager
 from matplotlib.artist import Artist
-from matplotlib.backend_bases import RendererBase
+from matplotlib.backend_bases import GraphicsContextBase, RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
@@ -70,8 +77,85 @@ class _Anchor:
         return "default"
 
 
+class _SvgRows:
+    """Writes a row as matplotlib's SVG renderer writes a text drawn without a Text
+    object (draw_text with no mtext, svg.fonttype 'none', no clip path, no link): the
+    same <text> element through the renderer's own XML writer, with its style made once
+    per font and colour of a figure instead of once per row. A font whose family is a
+    generic name (sans-serif, ...) is left to the renderer (`style` gives None), and so
+    is anything but matplotlib's own RendererSVG (`of` gives None)."""
+
+    def __init__(self, svg: RendererSVG, gc: GraphicsContextBase) -> None:
+        self.writer: Any = svg.writer  # matplotlib's _XMLWriter, without type annotations
+        self.gc = gc
+        self.styles: dict[tuple[float, bool, str], str | None] = {}
+        """(size, bold, colour) of a row -> its style (a key cheaper than the font's hash)."""
+
+    @classmethod
+    def of(cls, renderer: RendererBase, gc: GraphicsContextBase) -> _SvgRows | None:
+        svg = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer's, not rasterizing
+        if not isinstance(svg, RendererSVG):
+            return None
+        plain = (type(svg).draw_text is RendererSVG.draw_text
+                 and type(svg)._draw_text_as_text is RendererSVG._draw_text_as_text
+                 and matplotlib.rcParams["svg.fonttype"] == "none"
+                 and gc.get_url() is None and gc.get_clip_rectangle() is None
+                 and gc.get_clip_path()[0] is None)
+        return cls(svg, gc) if plain else None
+
+    def style(self, row: TextRow, font: FontProperties) -> str | None:
+        key = (row.size, row.bold, row.colour)
+        if key not in self.styles:
+            self.styles[key] = self._style(font, row.colour)
+        return self.styles[key]
+
+    def _style(self, font: FontProperties, colour: str) -> str | None:
+        """RendererSVG._draw_text_as_text's style attribute of a text without mathtext."""
+        families = font.get_family()
+        generic = set(font_manager.font_family_aliases) | {"sans", "sans serif"}
+        if any(name in generic for name in families):
+            return None
+        gc = self.gc
+        gc.set_foreground(colour)
+        rgba = gc.get_rgb()
+        css: dict[str, str] = {}
+        if font.get_style() != "normal":
+            css["font-style"] = font.get_style()
+        if font.get_variant() != "normal":
+            css["font-variant"] = font.get_variant()
+        weight: Any = font.get_weight()
+        weight = font_manager.weight_dict.get(weight, weight)
+        if weight != 400:
+            css["font-weight"] = f"{weight}"
+        css["font-size"] = f"{_short_float(font.get_size())}px"
+        css["font-family"] = ", ".join(dict.fromkeys(repr(name) for name in families))
+        if font.get_stretch() != "normal":
+            css["font-stretch"] = str(font.get_stretch())
+        hex_colour = to_hex(rgba)
+        if hex_colour != "#000000":
+            css["fill"] = hex_colour
+        alpha = gc.get_alpha() if gc.get_forced_alpha() else rgba[3]
+        if alpha != 1:
+            css["opacity"] = _short_float(alpha)
+        return "; ".join(f"{k}: {v}" for k, v in css.items())
+
+    def write(self, x: float, y: float, text: str, style: str) -> None:
+        # translate(0 0) is left out, as matplotlib's _generate_transform does; a falsy
+        # attribute is not written
+        place = "" if (x, y) == (0, 0) else f"translate({_short_float(x)} {_short_float(y)})"
+        self.writer.element("text", text, attrib={"style": style, "transform": place})
+
+
+def _short_float(x: float) -> str:
+    """matplotlib's SVG number format: %f without trailing zeros or point."""
+    return f"{x:f}".rstrip("0").rstrip(".")
+
+
 class CanvasText(Artist):
     """Every text of a canvas, drawn by this one artist (see the module's docstring)."""
+
+    direct_svg = True
+    """Write SVG text elements through `_SvgRows` (tests compare it with draw_text's)."""
 
     def __init__(self, height: float) -> None:
         super().__init__()
@@ -99,6 +183,8 @@ class CanvasText(Artist):
         svg = isinstance(renderer, RendererSVG)
         flip = renderer.flipy()     # text positions count from the top (Agg, SVG)
         gc = renderer.new_gc()
+        direct = None if svg or not self.direct_svg else _SvgRows.of(renderer, gc)
+        widths: dict[tuple[str, float, bool], float] = {}
         for row in self.rows:
             font = self._font(row.size, row.bold)
             em = row.size / 72
@@ -110,8 +196,15 @@ class CanvasText(Artist):
             if svg:
                 anchor = _Anchor(x, row.ha)
             elif row.ha != "left":
-                width = renderer.get_text_width_height_descent(row.text, font, ismath=False)[0]
+                width = widths.get((row.text, row.size, row.bold))
+                if width is None:  # tick labels and group names recur across panels
+                    width = widths[row.text, row.size, row.bold] = \
+                        renderer.get_text_width_height_descent(row.text, font, ismath=False)[0]
                 x -= width / 2 if row.ha == "center" else width
+            style = direct.style(row, font) if direct is not None else None
+            if direct is not None and style is not None:
+                direct.write(x, y, row.text, style)
+                continue
             gc.set_foreground(row.colour)
             renderer.draw_text(gc, x, y, row.text, font, 0.0, ismath=False,
                                mtext=anchor)  # type: ignore[arg-type]

@@ -39,7 +39,14 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.artist import Artist
 from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_pdf import Name, PdfFile, PdfPages, _get_link_annotation
+from matplotlib.backends.backend_pdf import (
+    Name,
+    Op,
+    PdfFile,
+    PdfPages,
+    RendererPdf,
+    _get_link_annotation,
+)
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
@@ -180,8 +187,14 @@ class TextRows(Artist):
             return
         dpi = fig.dpi
         core = bool(matplotlib.rcParams["pdf.use14corefonts"])
+        with document_font_lookups(renderer):
+            self._draw_rows(renderer, dpi, core)
+        self.stale = False
+
+    def _draw_rows(self, renderer: RendererBase, dpi: float, core: bool) -> None:
         fonts: dict[tuple[float, bool], FontProperties] = {}
         gc = renderer.new_gc()
+        direct = _CoreText.of(renderer) if core else None
         end = 0.0
         for i, row in enumerate(self.rows):
             prop = fonts.get((row.size, row.bold))
@@ -194,12 +207,55 @@ class TextRows(Artist):
                 width = renderer.get_text_width_height_descent(row.text, prop, ismath=False)[0]
             x -= {"left": 0.0, "center": width / 2, "right": width}[row.ha]
             end = x + width
-            gc.set_foreground(row.color)
-            renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
+            if direct is not None:
+                direct.draw(gc, x, row.y * dpi, row.text, prop, row.color)
+            else:
+                gc.set_foreground(row.color)
+                renderer.draw_text(gc, x, row.y * dpi, row.text, prop, 0.0, ismath=False)
             if row.url:
                 _link(renderer, row.url, x, row.y * dpi, width, row.size * dpi / 72)
         gc.restore()
-        self.stale = False
+
+
+class _CoreText:
+    """Writes a row in a PDF core font as RendererPdf.draw_text does (the graphics state
+    for its colour, then BT /F1 size Tf, x y Td, (text) Tj ET), through the same file
+    methods, but sets the colour only when it is not the previous row's: draw_text
+    compares the whole graphics state for every row (check_gc), and after one row
+    the next in the same colour would write nothing. Only for matplotlib's own
+    RendererPdf writing a `_PdfFile` (`of` gives None otherwise)."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        self.file: Any = pdf.file
+        self.colour: str | None = None
+
+    @classmethod
+    def of(cls, renderer: RendererBase) -> _CoreText | None:
+        pdf = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer's, not rasterizing
+        plain = (isinstance(pdf, RendererPdf) and isinstance(pdf.file, _PdfFile)
+                 and type(pdf).draw_text is RendererPdf.draw_text
+                 and type(pdf).check_gc is RendererPdf.check_gc
+                 and bool(matplotlib.rcParams["pdf.use14corefonts"]))
+        return cls(pdf) if plain else None
+
+    def draw(self, gc: Any, x: float, y: float, text: str, prop: FontProperties,
+             colour: str) -> None:
+        linked = gc.get_url() is not None  # draw_text's own link (TextRows adds its own)
+        if colour != self.colour:
+            gc.set_foreground(colour)
+            if not linked:
+                self.pdf.check_gc(gc, gc._rgb)
+            self.colour = colour
+        if linked:
+            self.pdf.draw_text(gc, x, y, text, prop, 0.0)
+            return
+        op: Any = Op
+        file = self.file
+        file.output(op.begin_text, file.fontName(prop), prop.get_size_in_points(),
+                    op.selectfont)
+        self.pdf._setup_textpos(x, y, 0.0)
+        file.output(self.pdf.encode_string(text, fonttype=1), op.show, op.end_text)
 
 
 def _link(renderer: RendererBase, url: str, x: float, y: float, width: float,
@@ -710,6 +766,55 @@ def scorecard_pdf(card: Scorecard, min_score: float | None = None) -> bytes:
     return buf.getvalue()
 
 
+@contextmanager
+def document_font_lookups(renderer: RendererBase) -> Iterator[None]:
+    """While drawing a page of a `_PdfFile`, the renderer finds the font of each
+    FontProperties once per document (its _get_font_afm and _get_font_ttf, kept in the
+    file's `font_lookups`), not once per text row. Only that renderer object is changed,
+    and only until the block ends, error or not; any other renderer is left alone."""
+    target: Any = getattr(renderer, "_renderer", renderer)  # MixedModeRenderer's
+    file = getattr(target, "file", None)
+    if not isinstance(target, RendererPdf) or not isinstance(file, _PdfFile):
+        yield
+        return
+    lookups = file.font_lookups
+    original_afm: Any = target._get_font_afm  # matplotlib has no type annotations
+    original_ttf: Any = target._get_font_ttf
+
+    def get_font_afm(prop: FontProperties) -> Any:
+        key = ("afm", _font_key(prop))
+        font = lookups.get(key)
+        if font is None:  # findfont, then the AFM object cached by file name
+            font = lookups[key] = original_afm(prop)
+        return font
+
+    def get_font_ttf(prop: FontProperties) -> Any:
+        key = ("ttf", _font_key(prop))
+        files = lookups.get(key)
+        if files is None:
+            font = original_ttf(prop)  # with matplotlib's warning if the font fails
+            lookups[key] = font_manager.fontManager._find_fonts_by_props(prop)
+            return font
+        # what _get_font_ttf does after its lookup: one FT2Font per file list, reset
+        font = font_manager.get_font(files)
+        font.clear()
+        font.set_size(prop.get_size_in_points(), 72)
+        return font
+
+    own = vars(target)
+    before = {name: own[name] for name in _RENDERER_LOOKUPS if name in own}
+    own.update(zip(_RENDERER_LOOKUPS, (get_font_afm, get_font_ttf), strict=True))
+    try:
+        yield
+    finally:  # the class's methods again (or what the object had before)
+        for name in _RENDERER_LOOKUPS:
+            del own[name]
+        own.update(before)
+
+
+_RENDERER_LOOKUPS = ("_get_font_afm", "_get_font_ttf")
+
+
 @functools.cache
 def _afm_font_name(filename: str) -> str:
     from matplotlib._afm import AFM
@@ -718,10 +823,43 @@ def _afm_font_name(filename: str) -> str:
         return str(AFM(fh).get_fontname())
 
 
+def _font_key(prop: FontProperties) -> tuple[Any, ...]:
+    """A FontProperties' identity, what its own hash and equality are made of (a
+    FontProperties is mutable, so it is not itself kept as a key)."""
+    return tuple(vars(prop).items())
+
+
 class _PdfFile(PdfFile):
-    """matplotlib's PdfFile, but naming a core font from an AFM file read once per
-    process: PdfFile parses the whole file (metrics and kerning pairs) in every
-    document only for the font's name, about 15 ms a document."""
+    """matplotlib's PdfFile, with two savings:
+
+    - a core font is named from an AFM file read once per process: PdfFile parses the
+      whole file (metrics and kerning pairs) in every document only for the font's
+      name, about 15 ms a document;
+    - the font of each FontProperties is looked up once per document, not once per
+      text row: PdfFile.fontName (and the renderer's lookups, through
+      `document_font_lookups`) read a dozen rcParams and ask font_manager.findfont for
+      every draw_text, about 30 % of a scorecard's time. The lookups live in this
+      object, so they end with the document; they depend only on the properties, the
+      rcParams and the font manager's fonts, which nothing changes while scorecard_pdf
+      writes a document (its rc_context fixes the PDF font settings).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.font_lookups: dict[tuple[Any, ...], Any] = {}
+
+    def fontName(self, fontprop: Any, subset: int = 0) -> Any:  # matplotlib's name
+        if not isinstance(fontprop, FontProperties):  # a font file: no lookup to save
+            return super().fontName(fontprop, subset)  # type: ignore[no-untyped-call]
+        # the first call also registers the font's files with this document; later
+        # calls for the same properties only return the first name again
+        key = ("name", bool(matplotlib.rcParams["pdf.use14corefonts"]), subset,
+               _font_key(fontprop))
+        name = self.font_lookups.get(key)
+        if name is None:
+            name = self.font_lookups[key] = \
+                super().fontName(fontprop, subset)  # type: ignore[no-untyped-call]
+        return name
 
     def _write_afm_font(self, filename: str) -> Any:
         name: Any = Name  # matplotlib's PDF writer has no type annotations

@@ -312,6 +312,26 @@ def test_tags_page_anchors_match_links(tmp_path: Path) -> None:
     assert linked and linked <= anchors
 
 
+def test_tags_and_tasks_only_an_older_version_has_are_plain_text(tmp_path: Path) -> None:
+    """The tags page lists the latest versions' tags and tasks; an older version's card
+    names a tag or task the model since dropped without a link to a missing anchor
+    (the build failed with KeyError: 'tag:batch')."""
+    root = scaffold(tmp_path)
+    edit_yaml(root / MODEL / "0.1.0/card.yaml", lambda c: c.update(tags=["batch", "tabular"]))
+    add_version(root, "0.2.0")
+    edit_yaml(root / MODEL / "0.2.0/card.yaml", lambda c: (
+        c.update(tags=["tabular"]), c["model_details"].update(task="regression")))
+    docs = rendered(root)
+    old, new = docs[f"{MODEL}/0.1.0/index.md"], docs[f"{MODEL}/0.2.0/index.md"]
+    assert "Tags: batch, [tabular](../../../tags/index.md#tag-tabular)" in old
+    assert "· binary-classification" in old and "task-binary-classification" not in old
+    assert "[regression](../../../tags/index.md#task-regression)" in new
+    anchors = set(re.findall(r"\{ #([a-z0-9-]+) \}", docs["tags/index.md"]))
+    linked = {a for page in docs.values()
+              for a in re.findall(r"tags/index\.md#([a-z0-9-]+)", page)}
+    assert linked and linked <= anchors and "tag-batch" not in anchors
+
+
 def test_registry_templates_folder_overrides_builtin(tmp_path: Path) -> None:
     root = scaffold(tmp_path)
     (root / "my-templates").mkdir()

@@ -118,7 +118,7 @@ def render_page(ctx: BuildContext, template: str, path: str, **values: Any) -> O
         page=path, to=partial(relative_url, path), registry=ctx.registry,
         config=ctx.registry.config, policy=ctx.registry.config.policy,
         build_date=ctx.build_date, revision=ctx.revision, tags_page="tags/index.md",
-        tag_anchor=lambda kind, value: anchors[f"{kind}:{value}"],
+        tag_anchor=lambda kind, value: anchors.get(f"{kind}:{value}"),
         card_path=card_path, landing_path=landing_path, **values)
     return OutputFile.text(path, text)
 

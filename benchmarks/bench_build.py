@@ -7,7 +7,9 @@ Generates the registry with make_registry.py (or reuses it), then runs, each in
 a fresh `mlcards build` process (MkDocs included) with its own cache folder:
 
 - cold: empty cache;
-- no change: the same inputs again (warm cache);
+- no change: the same inputs again (warm cache), into the same output folder;
+- no change, new out: the same, into a new output folder (CI: a fresh checkout with
+  the cache folder restored);
 - one model changed: one value in one model's evaluation.yaml changed, then
   restored afterwards (the cache is warm for everything else);
 
@@ -41,7 +43,7 @@ STAGES = (("load", "load+validate"), ("compute", "compute"), ("plots", "plots+PD
           ("render", "render"), ("write", "write docs"), ("mkdocs", "MkDocs"),
           ("swap", "swap in, delete old"))
 OWN = ("load", "compute", "plots", "render", "write", "swap")
-SCENARIOS = ("cold", "no change", "one model changed")
+SCENARIOS = ("cold", "no change", "no change, new out", "one model changed")
 
 
 def ensure_registry(folder: Path, models: int, versions: int, seed: int) -> Path:
@@ -132,6 +134,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         sizes = page_size(out)
         results["no change"].append(run_build(registry, out, cache, args.workers,
                                               args.docs_only))
+        fresh = work / "site-new"  # CI: a new checkout, the cache folder restored
+        shutil.rmtree(fresh, ignore_errors=True)
+        results["no change, new out"].append(run_build(registry, fresh, cache, args.workers,
+                                                       args.docs_only))
+        shutil.rmtree(fresh, ignore_errors=True)
         path, old = change_one_model(registry)
         try:
             results["one model changed"].append(run_build(registry, out, cache, args.workers,

@@ -25,8 +25,8 @@ answers stay the same).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import pickle
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -71,22 +71,22 @@ class RenderFacts:
 class PackedPage:
     """A page's HTML and search entries, compressed, from its render until the theme
     writes it: MkDocs renders every page before it writes the first (at 1,000 models
-    x 2 versions their HTML held 1.1 GiB). Pickled only between the forked processes
-    of one build, never stored."""
+    x 2 versions their HTML held 1.1 GiB). Handed between the forked processes of one
+    build, never stored."""
 
     html: bytes  # zlib of the UTF-8 HTML
-    search: bytes  # zlib of the pickled entries (None: the search plugin makes them)
+    search: bytes  # zlib of the entries as JSON (null: the search plugin makes them)
 
     @classmethod
     def pack(cls, html: str, search: list[dict[str, Any]] | None) -> PackedPage:
         return cls(zlib.compress(html.encode("utf-8", "surrogatepass"), 1),
-                   zlib.compress(pickle.dumps(search, pickle.HIGHEST_PROTOCOL), 1))
+                   zlib.compress(json.dumps(search).encode("utf-8"), 1))
 
     def html_text(self) -> str:
         return zlib.decompress(self.html).decode("utf-8", "surrogatepass")
 
     def search_entries(self) -> list[dict[str, Any]] | None:
-        entries = pickle.loads(zlib.decompress(self.search))
+        entries = json.loads(zlib.decompress(self.search))
         assert entries is None or isinstance(entries, list)
         return entries
 

@@ -21,6 +21,7 @@ from test_perf_equivalence import hashes, small_registry
 from mlcards.incremental.cache import BLOB
 from mlcards.incremental.mkdocs_cache import KIND
 from mlcards.incremental.mkdocs_page import CACHE_COUNT
+from mlcards.incremental.mkdocs_site import KEPT_COUNT
 from mlcards.incremental.mkdocs_site import KIND as SITE_KIND
 from mlcards.render.environment import builtin_templates_dir
 
@@ -204,6 +205,7 @@ def test_after_any_changes_the_site_is_that_of_a_clean_build(tmp_path: Path, run
     root = small_registry(tmp_path / "registry", models=3)
     cache = tmp_path / "cache"
     cached_build(run_cli, root, tmp_path / "site-0", cache, 2)
+    shutil.copytree(root, tmp_path / "registry-0")
     steps: list[Callable[[Path, random.Random], str]] = [
         rng.choice(CHANGES) for _ in range(4)]
     link_at = rng.randrange(len(steps) + 1)
@@ -223,3 +225,11 @@ def test_after_any_changes_the_site_is_that_of_a_clean_build(tmp_path: Path, run
         elif what != "none":
             assert 0 < kept < page_count(hashes(clean)), what
         shutil.rmtree(clean)
+    # every change undone: the first build's whole site, from the cache (mkdocs_site)
+    shutil.rmtree(root)
+    shutil.copytree(tmp_path / "registry-0", root)
+    result, timings = cached_build(run_cli, root, out, cache, rng.choice([1, 2]))
+    clean_result = clean_build(run_cli, root, tmp_path / "clean-0")
+    assert hashes(out) == hashes(tmp_path / "clean-0") == hashes(tmp_path / "site-0")
+    assert result.err == clean_result.err
+    assert timings["counts"][KEPT_COUNT] == 1 and CACHE_COUNT not in timings["counts"]

@@ -216,3 +216,28 @@ def test_the_tables_of_generated_pages_are_all_set_aside(registry: Path, tmp_pat
     assert tables > 50
     assert aside == tables
     shutil.rmtree(out)
+
+
+def test_the_one_expression_accepts_no_more_than_the_line_by_line_check() -> None:
+    def line_by_line(inside: str) -> bool:
+        for line in inside.split("\n"):
+            cell = mkdocs_tables._CELL_LINE.fullmatch(line)
+            if not mkdocs_tables._ROW_LINE.fullmatch(line) and (
+                    cell is None or not mkdocs_tables._plain_cell(cell.group(2))):
+                return False
+        return True
+
+    rng = random.Random(3)
+    atoms = ["x", " ", "&amp;", "&#39;", "&x", ">", "<code>", "</code>", "<em>", "</em>",
+             "<strong>", "</strong>", "<br>", "<br />", "</br>", '<img src="a">', "<code/>",
+             '<span class="c">', "</span>", "<p>", "</p>", "\t", '<a href="x">', "</a>",
+             "<x>", "</x>", "<code >", "<td>", "\n"]
+    aligns = ["", ' align="left"', ' class="c"']
+    accepted = 0
+    for _ in range(20000):
+        cell = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 8)))
+        inside = f"<tr>\n<td{rng.choice(aligns)}>{cell}</td>\n</tr>"
+        if mkdocs_tables._PLAIN_INSIDE.fullmatch(inside + "\n"):
+            accepted += 1
+            assert line_by_line(inside), inside
+    assert accepted > 1000

@@ -21,18 +21,22 @@ Why the HTML is the same, byte for byte, as Markdown's own conversion of the pag
   written when every line has the `tables` layout (`_is_plain`): tags without
   attributes but a cell's alignment, one-line cells of text, entities and balanced
   inline tags, no `&` but in an entity, no `>` in text, no control characters;
+- but a table that starts inside a `<p markdown="1">` block closes it and becomes a
+  block of its own, which md_in_html writes with blank lines between its row groups:
+  a page with a `<p` tag naming `markdown` is converted as it is;
 - what reads the tree or the raw text besides: MkDocs collects anchor ids from raw
-  HTML and elements (`id=` and `name=` are not set aside), the `toc` extension
-  replaces an element whose text is its marker (a table holding the marker is not
-  set aside), `attr_list` needs `{`, neither kept; nor is a table with `markdown=`
-  or a Markdown link (`](`). Only pages converted with the extensions of the site
-  (`KNOWN_EXTENSIONS`) are handled;
+  HTML and elements (a table with `id=` or `name=` is not set aside), the `toc`
+  extension replaces an element whose text is its marker (nor one holding the
+  marker), `attr_list` needs `{` (nor one holding `{` or `}`); nor is a table with
+  `markdown` or a Markdown link (`](`). Only pages converted with the extensions
+  of the generated mkdocs.yml (`KNOWN_EXTENSIONS`) are handled;
 - the placeholder holds a random token of this build; a page that holds the token
   already is converted as it is. After the conversion each placeholder must occur
   exactly once, as it went in, and the token nowhere else; otherwise (a table in a
   fenced code block, say) the page is converted again without placeholders, and
   the log records of the first conversion are dropped (`_holding`).
 
+tests/test_mkdocs_tables.py converts tables in each of these contexts both ways.
 `ENABLED` switches this off (the tests build both ways).
 """
 
@@ -84,8 +88,25 @@ _P_IN_MARKDOWN = re.compile(r"""<p[\s/](?:[^<>"']|"[^"]*"|'[^']*')*markdown""", 
 """A `<p>` tag with a `markdown` attribute (or what may be one): a table starting inside
 such a block ends it and is then flattened as a block of its own (md_in_html inserts
 blank lines between its rows' groups); pages holding one are converted as they are."""
-_NEVER = re.compile(r"\b(?:id|name)\s*=|markdown\s*=|\]\(|[{}]", re.IGNORECASE)
-"""What a table set aside never holds: anchors, Markdown in HTML, links, attribute lists."""
+_ANCHOR = re.compile(r"(?:id|name)\s*=")
+"""An anchor attribute (or text that looks like one), in lower case."""
+
+
+def _one_line_tables() -> re.Pattern[str]:
+    """The inside of a plain table, lines ending in newlines, as one expression: the
+    common case of `_is_plain` in one C call (inline tags nested up to two deep)."""
+    flat = (r"(?:[^<>&\x00-\x1f\x7f]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}"
+            r'|[A-Za-z][A-Za-z0-9]{1,31});|<(?:br|img|wbr)(?: [a-z][a-z-]*="[^"<>]*")* ?/?>)')
+    names = "|".join(sorted(_INLINE_TAGS - _VOID_TAGS, key=lambda n: (-len(n), n)))
+    attrs = r'(?: [a-z][a-z-]*="[^"<>]*")*'
+    one = rf"(?:{flat}|<(?P<one>{names}){attrs}>{flat}*</(?P=one)>)"
+    two = rf"(?:{flat}|<(?P<two>{names}){attrs}>{one}*</(?P=two)>)"
+    cell = (r'<(?P<cell>t[hd])(?: style="text-align: (?:left|right|center);"'
+            rf'| align="(?:left|right|center)")?>{two}*</(?P=cell)>')
+    return re.compile(rf"(?:(?:</?(?:thead|tbody|tr)>|{cell})\n)+")
+
+
+_PLAIN_INSIDE = _one_line_tables()
 
 
 def render(page: Page, config: MkDocsConfig, files: Files) -> None:
@@ -167,8 +188,10 @@ def _toc_marker(config: MkDocsConfig | dict[str, Any]) -> str | None:
 
 def _is_plain(inside: str, marker: str) -> bool:
     """Whether Markdown writes this table inside as it is, in every context (see the module)."""
-    if _NEVER.search(inside) or (marker and marker in inside):
+    if _never(inside) or (marker and marker in inside):
         return False
+    if _PLAIN_INSIDE.fullmatch(inside + "\n"):
+        return True
     for line in inside.split("\n"):
         if _ROW_LINE.fullmatch(line):
             continue
@@ -176,6 +199,14 @@ def _is_plain(inside: str, marker: str) -> bool:
         if cell is None or not _plain_cell(cell.group(2)):
             return False
     return True
+
+
+def _never(inside: str) -> bool:
+    """Whether a table holds what is never set aside: an anchor (`id=`, `name=`),
+    Markdown in HTML (`markdown`), a Markdown link (`](`) or an attribute list (`{`)."""
+    low = inside.lower()
+    return "{" in low or "}" in low or "](" in low or "markdown" in low \
+        or _ANCHOR.search(low) is not None
 
 
 def _plain_cell(cell: str) -> bool:

@@ -241,3 +241,19 @@ def test_the_one_expression_accepts_no_more_than_the_line_by_line_check() -> Non
             accepted += 1
             assert line_by_line(inside), inside
     assert accepted > 1000
+
+
+def test_only_this_thread_s_records_are_held(caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+
+    log = logging.getLogger("mlcards.test.tables")
+    original = logging.Logger.callHandlers
+    with caplog.at_level(logging.INFO, logger=log.name), mkdocs_tables._holding() as held:
+        log.info("here")
+        other = threading.Thread(target=log.info, args=("there",))
+        other.start()
+        other.join()
+        assert [r.getMessage() for r in caplog.records] == ["there"]
+    assert [r.getMessage() for _, r in held] == ["here"]
+    assert logging.Logger.callHandlers is original
+    assert [r.getMessage() for r in caplog.records] == ["there"]  # held: not handled

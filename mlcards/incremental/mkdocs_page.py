@@ -13,7 +13,7 @@ takes its result from, in order:
 1. `stored`: the page cache's entry for exactly this Markdown and site (the page's
    HTML output comes from there too, see mkdocs_cache);
 2. `prerendered`: a worker's result for exactly this Markdown;
-3. `Page.render` here.
+3. `Page.render` here (through mkdocs_tables, which sets the pre-rendered tables aside).
 
 With `record` set (the page cache is on), a render in a worker or here also notes
 `RenderFacts`: what render set, the log records it emitted, and every lookup of a

@@ -45,6 +45,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -237,13 +238,18 @@ def _plain_cell(cell: str) -> bool:
 
 @contextmanager
 def _holding() -> Iterator[list[tuple[logging.Logger, logging.LogRecord]]]:
-    """Inside the block, records that loggers pass to their handlers are held instead
-    (the caller hands them on, or drops them), in order, logger filters applied."""
+    """Inside the block, records that loggers of this thread pass to their handlers are
+    held instead (the caller hands them on, or drops them), in order, logger filters
+    applied; another thread's records are handled as usual."""
     held: list[tuple[logging.Logger, logging.LogRecord]] = []
     original = logging.Logger.callHandlers
+    thread = threading.get_ident()
 
     def hold(logger: logging.Logger, record: logging.LogRecord) -> None:
-        held.append((logger, record))
+        if record.thread is None or record.thread == thread:
+            held.append((logger, record))
+        else:
+            original(logger, record)
 
     logging.Logger.callHandlers = hold  # type: ignore[method-assign, assignment]
     try:

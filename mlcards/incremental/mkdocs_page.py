@@ -13,7 +13,7 @@ takes its result from, in order:
 1. `stored`: the page cache's entry for exactly this Markdown and site (the page's
    HTML output comes from there too, see mkdocs_cache);
 2. `prerendered`: a worker's result for exactly this Markdown;
-3. `Page.render` here.
+3. `Page.render` here (through mkdocs_tables, which sets the pre-rendered tables aside).
 
 With `record` set (the page cache is on), a render in a worker or here also notes
 `RenderFacts`: what render set, the log records it emitted, and every lookup of a
@@ -38,6 +38,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, get_toc
 
 from mlcards import timing
+from mlcards.incremental import mkdocs_tables
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -163,7 +164,7 @@ class ReusablePage(Page):
         if self.record:
             self.facts = render_noting(self, config, files)
         else:
-            Page.render(self, config, files)
+            mkdocs_tables.render(self, config, files)
 
 
 def pack(page: ReusablePage, html: str) -> str:
@@ -328,7 +329,7 @@ def render_noting(page: Page, config: MkDocsConfig, files: Files) -> RenderFacts
     """`Page.render` here, noting its facts (its records are handled as usual)."""
     recorder = LookupRecorder(files)
     with captured_records() as records:
-        Page.render(page, config, recorder)  # type: ignore[arg-type]
+        mkdocs_tables.render(page, config, recorder)  # type: ignore[arg-type]
     return facts_of(page, [plain_record(r) for r in records], recorder.lookups)
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.pages import Page
 
+from mlcards.incremental import mkdocs_tables
 from mlcards.incremental.mkdocs_page import (
     LookupRecorder,
     PackedPage,
@@ -197,7 +198,7 @@ def _work(index: int) -> tuple[int, bytes | None]:
         _CONFIG._current_page = page
         recorder = LookupRecorder(_FILES)
         try:
-            Page.render(page, _CONFIG, recorder)  # type: ignore[arg-type]
+            mkdocs_tables.render(page, _CONFIG, recorder)  # type: ignore[arg-type]
         finally:
             _CONFIG._current_page = None
         records = [_portable(r) for r in _CAPTURE.records]

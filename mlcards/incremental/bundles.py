@@ -14,10 +14,12 @@ number of workers: each bundle is a pure function of its inputs.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,8 @@ class Bundle:
     paths: tuple[str, ...]
     make: Make
     stage: str = "plots"
+    memo: dict[Any, Any] | None = None
+    """The build's memo of per-version results, which `make` may add to (see `_work`)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,8 @@ class CachedFile(OutputFile):
 
 
 def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequence[str]],
-          make: Make, *, stage: str = "plots") -> list[OutputFile]:
+          make: Make, *, stage: str = "plots",
+          memo: dict[Any, Any] | None = None) -> list[OutputFile]:
     """The files of one bundle: from the cache when `key` is stored, else to be made.
 
     `paths` (or a function giving them, called only on a cache miss) must name
@@ -117,7 +122,7 @@ def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequen
             timing.count(f"cached {kind}")
             return [CachedFile(p, cache, blob) for p, blob in manifest.items()]
     planned = tuple(paths() if callable(paths) else paths)
-    bundle = Bundle(kind, full_key, planned, make, stage)
+    bundle = Bundle(kind, full_key, planned, make, stage, memo)
     return [DeferredFile(p, b"", bundle) for p in planned]
 
 
@@ -225,10 +230,27 @@ def _can_fork() -> bool:
 
 def _work(index: int) -> tuple[int, Result | None]:
     """In a worker: make one bundle; None tells the parent to redo it (and raise)."""
+    bundle = _JOBS[index]
     try:
-        return index, run_bundle(_JOBS[index])
+        with _forgetting(bundle.memo):
+            return index, run_bundle(bundle)
     except Exception:
         return index, None
+
+
+@contextmanager
+def _forgetting(memo: dict[Any, Any] | None) -> Iterator[None]:
+    """In a worker: drop what making one bundle added to the memo. The parent never
+    sees it and the next bundle is another version's or model's, so kept it would
+    only pile up (300 MiB per render worker at 1,000 models x 2 versions). What the
+    parent memoised before forking stays."""
+    before = 0 if memo is None else len(memo)
+    try:
+        yield
+    finally:
+        if memo is not None and len(memo) > before:
+            for key in list(itertools.islice(reversed(memo), len(memo) - before)):
+                del memo[key]
 
 
 def _pool_results(bundles: list[Bundle], workers: int) -> list[Result]:

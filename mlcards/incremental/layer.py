@@ -67,7 +67,8 @@ class Incremental:
         key = keyf(ctx, subject) if keyf is not None else None
         if kind == "registry":
             make = keys.seeing_produced(ctx, make)
-        return bundles.defer(kind, key, paths, make, stage=stage)
+        return bundles.defer(kind, key, paths, make, stage=stage,
+                             memo=getattr(ctx, "memo", None))
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return bundles.resolve(files)

@@ -1,0 +1,61 @@
+"""Worker processes that make bundles drop what each bundle memoised, keep what the
+parent memoised before forking, and give the same files as making them here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mlcards.incremental import bundles
+from mlcards.incremental.bundles import Bundle, _forgetting, _pool_results, run_bundle
+
+
+def test_forgetting_drops_only_what_was_added_inside() -> None:
+    memo: dict[Any, Any] = {("score", "a"): 1, ("score", "b"): 2}
+    with _forgetting(memo):
+        memo[("slots", "a")] = "x"
+        memo[("score", "a")] = 10  # a replaced value keeps its place
+        memo[("slots", "b")] = "y"
+    assert memo == {("score", "a"): 10, ("score", "b"): 2}
+
+
+def test_forgetting_drops_additions_when_the_bundle_fails() -> None:
+    memo: dict[Any, Any] = {"kept": 1}
+    with pytest.raises(RuntimeError), _forgetting(memo):
+        memo["added"] = 2
+        raise RuntimeError("template error")
+    assert memo == {"kept": 1}
+
+
+def test_forgetting_without_a_memo_is_a_no_op() -> None:
+    with _forgetting(None):
+        pass
+
+
+def _counting_bundles(memo: dict[Any, Any], count: int) -> list[Bundle]:
+    """Bundles whose file is the memo's size when they start, then add to it."""
+    def make(i: int) -> dict[str, bytes]:
+        seen = len(memo)
+        memo[("slots", i)] = "x" * 1000
+        return {f"out/{i}.txt": str(seen).encode()}
+
+    return [Bundle("pages", None, (f"out/{i}.txt",), lambda i=i: make(i), "render", memo)
+            for i in range(count)]
+
+
+def test_each_bundle_in_a_worker_sees_only_the_parents_memo() -> None:
+    assert bundles._can_fork()  # Linux CI: the pool path is the one under test
+    memo: dict[Any, Any] = {("score", "parent"): 1}
+    jobs = _counting_bundles(memo, 60)  # several bundles per worker and chunk
+    results = _pool_results(jobs, 2)
+    assert [r[f"out/{i}.txt"] for i, r in enumerate(results)] == [b"1"] * 60
+    assert memo == {("score", "parent"): 1}  # workers never write the parent's memo
+
+
+def test_in_this_process_the_memo_keeps_growing() -> None:
+    """The serial path (one worker) keeps its memo: later bundles may reuse it."""
+    memo: dict[Any, Any] = {}
+    outputs = [run_bundle(b) for b in _counting_bundles(memo, 3)]
+    assert [o[f"out/{i}.txt"] for i, o in enumerate(outputs)] == [b"0", b"1", b"2"]
+    assert len(memo) == 3

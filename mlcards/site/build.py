@@ -40,6 +40,7 @@ from mlcards.site.engine import (
     page_sources,
     run_mkdocs,
 )
+from mlcards.site.trees import remove_tree
 from mlcards.render.titles import with_safe_title
 from mlcards.validate.registry import Registry, load_registry
 
@@ -332,7 +333,7 @@ def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions) -> list[str]:
                               build_date=docs.build_date, sources=docs.sources)
     finally:
         with timing.stage("swap"):
-            shutil.rmtree(work, ignore_errors=True)
+            remove_tree(work)
 
 
 def finish_output(staged: Path, output: Path) -> None:
@@ -389,7 +390,7 @@ def staging_folder(output: Path) -> Iterator[Path]:
         yield staged
     finally:
         if staged.exists():
-            shutil.rmtree(staged, ignore_errors=True)
+            remove_tree(staged)
 
 
 def swap_in(staged: Path, output: Path) -> None:
@@ -410,7 +411,7 @@ def swap_in(staged: Path, output: Path) -> None:
             _restore(old, out)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
 
 
 def _restore(old: Path, out: Path) -> None:

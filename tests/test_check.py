@@ -121,6 +121,40 @@ def test_judging_one_version_finds_what_the_whole_check_finds() -> None:
     assert outcomes == {"pass", "not gated"}
 
 
+def test_judging_with_the_builds_diffs_finds_what_judging_alone_finds() -> None:
+    """The card page hands judge_version the build's memoised version diffs (diff_of)
+    instead of having it diff again: the findings are the same, the diffs are used."""
+    from mlcards.compute.diff import VersionDiff, diff_versions
+    from mlcards.compute.gate import judge_version
+    from mlcards.compute.readiness import score_version
+    from mlcards.compute.review import measurements_function
+    from mlcards.validate.registry import ModelVersion, load_registry
+
+    registry = load_registry(Path(__file__).resolve().parents[1] / "site_example")
+    measured_by = measurements_function(registry)
+    asked: list[str] = []
+
+    def diff_of(mv: ModelVersion) -> VersionDiff | None:
+        asked.append(mv.key)
+        entry = registry.model(mv.model_id)
+        prev = entry.previous(mv) if entry else None
+        return None if prev is None else diff_versions(
+            registry, prev, mv, measured_by=measured_by,
+            scores=lambda v: score_version(registry, v))
+
+    regressions = 0
+    for mv in registry.versions():
+        for approved in (False, True):
+            alone = judge_version(registry, mv, as_of="2026-02-02", as_if_approved=approved)
+            given = judge_version(registry, mv, as_of="2026-02-02", as_if_approved=approved,
+                                  diff_of=diff_of)
+            assert given == alone, mv.key
+            regressions += sum(len(found) for name, found in alone.rules
+                               if name == "regressions")
+    assert regressions > 0  # the example has regressions, so the diffs mattered
+    assert asked  # and they came from diff_of
+
+
 def test_as_if_approved_is_what_check_finds_once_the_version_is_approved(
         tmp_path: Path) -> None:
     """The summary of a draft or a version in review says what approving it would

@@ -23,6 +23,7 @@ from mlcards.errors import InvalidInput, Problem
 from mlcards.validate.registry import ModelVersion, Registry
 
 if TYPE_CHECKING:
+    from mlcards.compute.diff import VersionDiff
     from mlcards.compute.evaluation import EvaluationReport
 
 Severity = Literal["error", "warning", "info"]
@@ -65,6 +66,9 @@ class CheckContext:
     """A version's evaluation report (a build's memoised ones); None: computed here."""
     score_of: Callable[[ModelVersion], Score | None] | None = None
     """A version's readiness score (a build's memoised ones); None: computed here."""
+    diff_of: Callable[[ModelVersion], VersionDiff | None] | None = None
+    """A version's diff from the version before it (a build's memoised ones, made with
+    the same reports and scores); None: computed here."""
 
     def versions(self) -> list[ModelVersion]:
         """The versions the rules judge: every one, or only `only`."""
@@ -223,13 +227,14 @@ class VersionGate:
 def judge_version(registry: Registry, mv: ModelVersion, *, as_of: str,
                   report_of: Callable[[ModelVersion], EvaluationReport | None] | None = None,
                   score_of: Callable[[ModelVersion], Score | None] | None = None,
+                  diff_of: Callable[[ModelVersion], VersionDiff | None] | None = None,
                   locate: bool = True, as_if_approved: bool = False) -> VersionGate:
     """Every rule of `mlcards check` (with the registry's policy), on one version only:
     the same findings `mlcards check --as-of AS_OF` reports about it. `as_if_approved`:
     what the rules would find were the version approved (a reviewer's question)."""
     cc = CheckContext(registry, registry.config.policy.min_readiness, as_of=as_of,
-                      only=mv.key, report_of=report_of, score_of=score_of, locate=locate,
-                      as_if_approved=as_if_approved)
+                      only=mv.key, report_of=report_of, score_of=score_of, diff_of=diff_of,
+                      locate=locate, as_if_approved=as_if_approved)
     run_rules(cc)
     rules = tuple((name, tuple(sorted(f for f in found if f.model == mv.key)))
                   for name, found in cc.by_rule.items())

@@ -71,8 +71,8 @@ def version_gate(ctx: BuildContext, mv: ModelVersion,
     result: VersionGate = ctx.cached(
         "gate-if-approved" if as_if_approved else "gate", mv, lambda: judge_version(
             ctx.registry, mv, as_of=as_of(ctx).isoformat(),
-            report_of=partial(evaluation_report, ctx), score_of=ctx.score, locate=False,
-            as_if_approved=as_if_approved))
+            report_of=partial(evaluation_report, ctx), score_of=ctx.score,
+            diff_of=partial(version_diff, ctx), locate=False, as_if_approved=as_if_approved))
     return result
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from mlcards.incremental import bundles
 from mlcards.incremental.bundles import Bundle, _forgetting, _pool_results, run_bundle
+from mlcards.render.context import REGISTRY, registry_wide
 
 
 def test_forgetting_drops_only_what_was_added_inside() -> None:
@@ -18,6 +19,16 @@ def test_forgetting_drops_only_what_was_added_inside() -> None:
         memo[("score", "a")] = 10  # a replaced value keeps its place
         memo[("slots", "b")] = "y"
     assert memo == {("score", "a"): 10, ("score", "b"): 2}
+
+
+def test_forgetting_keeps_the_entries_named_lasting() -> None:
+    memo: dict[Any, Any] = {}
+    with _forgetting(memo, registry_wide):
+        memo[("slots", "m/1.0.0")] = "x"
+        memo[("tag_anchors", REGISTRY.key)] = {"fraud": "fraud"}
+        memo[("history.as_of", REGISTRY.key)] = "2026-01-01"
+    assert memo == {("tag_anchors", REGISTRY.key): {"fraud": "fraud"},
+                    ("history.as_of", REGISTRY.key): "2026-01-01"}
 
 
 def test_forgetting_drops_additions_when_the_bundle_fails() -> None:
@@ -51,6 +62,23 @@ def test_each_bundle_in_a_worker_sees_only_the_parents_memo() -> None:
     results = _pool_results(jobs, 2)
     assert [r[f"out/{i}.txt"] for i, r in enumerate(results)] == [b"1"] * 60
     assert memo == {("score", "parent"): 1}  # workers never write the parent's memo
+
+
+def test_a_worker_makes_a_registry_wide_result_once_for_all_its_bundles() -> None:
+    """What every bundle needs alike (e.g. the tag anchors) is made once per worker."""
+    memo: dict[Any, Any] = {}
+
+    def make(i: int) -> dict[str, bytes]:
+        made = ("tag_anchors", REGISTRY.key) not in memo
+        memo.setdefault(("tag_anchors", REGISTRY.key), "anchors")
+        memo[("slots", i)] = "x"
+        return {f"out/{i}.txt": b"made" if made else b"kept"}
+
+    jobs = [Bundle("pages", None, (f"out/{i}.txt",), lambda i=i: make(i), "render", memo,
+                   registry_wide) for i in range(60)]
+    made = [r[f"out/{i}.txt"] for i, r in enumerate(_pool_results(jobs, 2))]
+    assert 1 <= made.count(b"made") <= 2  # once in each worker that got work
+    assert made.count(b"kept") >= 58
 
 
 def test_in_this_process_the_memo_keeps_growing() -> None:

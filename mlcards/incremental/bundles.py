@@ -44,6 +44,8 @@ class Bundle:
     stage: str = "plots"
     memo: dict[Any, Any] | None = None
     """The build's memo of per-version results, which `make` may add to (see `_work`)."""
+    lasting: Callable[[Any], bool] | None = None
+    """Which of the memo's entries a worker keeps for later bundles (registry-wide ones)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class CachedFile(OutputFile):
 
 def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequence[str]],
           make: Make, *, stage: str = "plots",
-          memo: dict[Any, Any] | None = None) -> list[OutputFile]:
+          memo: dict[Any, Any] | None = None,
+          lasting: Callable[[Any], bool] | None = None) -> list[OutputFile]:
     """The files of one bundle: from the cache when `key` is stored, else to be made.
 
     `paths` (or a function giving them, called only on a cache miss) must name
@@ -122,7 +125,7 @@ def defer(kind: str, key: str | None, paths: Sequence[str] | Callable[[], Sequen
             timing.count(f"cached {kind}")
             return [CachedFile(p, cache, blob) for p, blob in manifest.items()]
     planned = tuple(paths() if callable(paths) else paths)
-    bundle = Bundle(kind, full_key, planned, make, stage, memo)
+    bundle = Bundle(kind, full_key, planned, make, stage, memo, lasting)
     return [DeferredFile(p, b"", bundle) for p in planned]
 
 
@@ -232,25 +235,28 @@ def _work(index: int) -> tuple[int, Result | None]:
     """In a worker: make one bundle; None tells the parent to redo it (and raise)."""
     bundle = _JOBS[index]
     try:
-        with _forgetting(bundle.memo):
+        with _forgetting(bundle.memo, bundle.lasting):
             return index, run_bundle(bundle)
     except Exception:
         return index, None
 
 
 @contextmanager
-def _forgetting(memo: dict[Any, Any] | None) -> Iterator[None]:
-    """In a worker: drop what making one bundle added to the memo. The parent never
-    sees it and the next bundle is another version's or model's, so kept it would
-    only pile up (300 MiB per render worker at 1,000 models x 2 versions). What the
-    parent memoised before forking stays."""
+def _forgetting(memo: dict[Any, Any] | None,
+                lasting: Callable[[Any], bool] | None = None) -> Iterator[None]:
+    """In a worker: drop what making one bundle added to the memo, but for the entries
+    `lasting` names (about the whole registry: the same for every bundle). The parent
+    never sees them and the next bundle is another version's or model's, so kept they
+    would only pile up (300 MiB per render worker at 1,000 models x 2 versions). What
+    the parent memoised before forking stays."""
     before = 0 if memo is None else len(memo)
     try:
         yield
     finally:
         if memo is not None and len(memo) > before:
             for key in list(itertools.islice(reversed(memo), len(memo) - before)):
-                del memo[key]
+                if lasting is None or not lasting(key):
+                    del memo[key]
 
 
 def _pool_results(bundles: list[Bundle], workers: int) -> list[Result]:

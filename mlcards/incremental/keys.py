@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlcards import timing
 from mlcards.incremental.cache import active_cache, code_key, digest, file_sha256
+from mlcards.render.context import REGISTRY
 from mlcards.reuse import Make
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def registry_settings(ctx: BuildContext) -> str:
         templates = _folder_digest(reg.root / config.templates) if config.templates else None
         return digest(code_key(), reg.config_file.sha256, rubrics, schema, templates)
 
-    return _memo(ctx, "settings", "", make)
+    return _memo(ctx, "settings", REGISTRY.key, make)
 
 
 def revision(ctx: BuildContext) -> str | None:
@@ -150,7 +151,7 @@ def registry_facts(ctx: BuildContext) -> str:
         }
         return digest(json.dumps(facts, sort_keys=True, default=str))
 
-    return _memo(ctx, "facts", "", make)
+    return _memo(ctx, "facts", REGISTRY.key, make)
 
 
 def _completeness(ctx: BuildContext, compute: Callable[[BuildContext], Any]) -> Any:

@@ -33,6 +33,7 @@ from mlcards.incremental.documents import read_document_reusing
 from mlcards.incremental.mkdocs_parallel import PLUGIN_NAME, plugin_for
 from mlcards.incremental.parse import cached_parse
 from mlcards.outputs import OutputFile
+from mlcards.render.context import registry_wide
 from mlcards.reuse import KeptSite, Make, Paths, SiteInputs, using
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ class Incremental:
         if kind == "registry":
             make = keys.seeing_produced(ctx, make)
         return bundles.defer(kind, key, paths, make, stage=stage,
-                             memo=getattr(ctx, "memo", None))
+                             memo=getattr(ctx, "memo", None), lasting=registry_wide)
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return bundles.resolve(files)

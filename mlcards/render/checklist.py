@@ -15,9 +15,9 @@ from mlcards.compute.review import (
     prompt_label,
     registry_completeness,
 )
-from mlcards.render.context import BuildContext, card_fragment
+from mlcards.render.context import REGISTRY, BuildContext, card_fragment
 from mlcards.render.evaluation import build_measurements
-from mlcards.render.history import REGISTRY_KEY, as_of, flags
+from mlcards.render.history import as_of, flags
 from mlcards.validate.registry import ModelVersion
 
 
@@ -37,7 +37,7 @@ def _registry_pct(ctx: BuildContext) -> tuple[int, int]:
         pct = round(100 * filled / total) if total else 100
         return pct, len(current_versions(ctx.registry))
 
-    result: tuple[int, int] = ctx.cached("checklist.completeness", REGISTRY_KEY, compute)
+    result: tuple[int, int] = ctx.cached("checklist.completeness", REGISTRY, compute)
     return result
 
 

@@ -33,6 +33,22 @@ from mlcards.outputs import OutputFile
 from mlcards.validate.registry import ModelVersion, Registry
 
 CARD_SLOTS = ("summary", "top", "readiness", "quantitative", "changes", "checklist")
+
+
+class _Registry:
+    """Stands in for a ModelVersion in `BuildContext.cached` for registry-wide results."""
+
+    key = "(registry)"
+
+
+REGISTRY: Any = _Registry()
+"""The subject of `cached` results about the whole registry (the site's date, tag anchors)."""
+
+
+def registry_wide(memo_key: Any) -> bool:
+    """Whether a memo entry is about the whole registry, not one version or model: the
+    same for every page (a worker keeps such entries from one bundle to the next)."""
+    return isinstance(memo_key, tuple) and len(memo_key) == 2 and memo_key[1] == REGISTRY.key
 RENDERING = frozenset({"slots", "version_row"})
 """`cached` kinds that are rendering, not computing (timed as render)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from mlcards.compute.diff import MetricChange, VersionDiff, diff_versions
 from mlcards.compute.review import Flag, as_of_date, lifecycle_flags
-from mlcards.render.context import BuildContext, card_fragment
+from mlcards.render.context import REGISTRY, BuildContext, card_fragment
 from mlcards.render.environment import escape_text
 from mlcards.render.evaluation import build_measurements
 from mlcards.validate.registry import ModelVersion
@@ -23,13 +23,6 @@ from mlcards.validate.registry import ModelVersion
 SHORT = 60
 
 
-class _Registry:
-    """Stands in for a ModelVersion in ctx.cached for registry-wide results."""
-
-    key = "(registry)"
-
-
-REGISTRY_KEY: Any = _Registry()
 
 
 def short(value: Any) -> str:
@@ -58,7 +51,7 @@ def line_kind(line: str) -> str:
 def as_of(ctx: BuildContext) -> dt.date:
     """The date reviews are due against on the site: the build date (`--build-date`,
     else the site's default, the newest release date), else the newest input date."""
-    result: dt.date = ctx.cached("history.as_of", REGISTRY_KEY,
+    result: dt.date = ctx.cached("history.as_of", REGISTRY,
                                  lambda: as_of_date(ctx.registry, ctx.build_date))
     return result
 

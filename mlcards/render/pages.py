@@ -24,6 +24,7 @@ from mlcards.outputs import OutputFile
 from mlcards.render.context import (
     CARD_FRAGMENTS,
     CARD_SLOTS,
+    REGISTRY,
     BuildContext,
     files_of,
     producer,
@@ -113,7 +114,7 @@ def all_tasks(ctx: BuildContext) -> list[str]:
 
 def render_page(ctx: BuildContext, template: str, path: str, **values: Any) -> OutputFile:
     """Render one template into the docs-tree page at `path`."""
-    anchors = ctx.cached("tag_anchors", _REGISTRY_KEY, lambda: tag_anchors(ctx))
+    anchors = ctx.cached("tag_anchors", REGISTRY, lambda: tag_anchors(ctx))
     text = ctx.env.get_template(template).render(
         page=path, to=partial(relative_url, path), registry=ctx.registry,
         config=ctx.registry.config, policy=ctx.registry.config.policy,
@@ -123,13 +124,6 @@ def render_page(ctx: BuildContext, template: str, path: str, **values: Any) -> O
     return OutputFile.text(path, text)
 
 
-class _RegistryKey:
-    """Stands in for a ModelVersion in ctx.cached for registry-wide results."""
-
-    key = "(registry)"
-
-
-_REGISTRY_KEY: Any = _RegistryKey()
 
 
 # --------------------------------------------------------------------------- producers

@@ -51,8 +51,10 @@ def _diffs(cc: CheckContext) -> Iterator[tuple[ModelVersion, VersionDiff]]:
         for prev, mv in zip(entry.versions, entry.versions[1:], strict=False):
             if mv.card.status in REPORTED and cc.judged(mv):
                 d = cc.diff_of(mv) if cc.diff_of is not None else None
-                yield mv, d if d is not None else diff_versions(
-                    cc.registry, prev, mv, measured_by=measured_by, scores=cc.score)
+                if d is None:
+                    d = diff_versions(cc.registry, prev, mv, measured_by=measured_by,
+                                      scores=cc.score)
+                yield mv, d
 
 
 def _metric_loc(mv: ModelVersion, metric: str, slice_: tuple[tuple[str, str], ...] = (),

@@ -65,6 +65,7 @@ def svg_bytes(fig: Figure) -> bytes:
 
 def pdf_bytes(fig: Figure) -> bytes:
     """The figure as a single-page PDF without creation dates."""
+    textcache.install_pdf()
     buf = io.BytesIO()
     fig.savefig(buf, format="pdf", metadata={"CreationDate": None, "ModDate": None,
                                              "Creator": None, "Producer": None})

@@ -62,8 +62,10 @@ from mlcards.compute.scorecard_data import (
     automation,
 )
 from mlcards.compute.verification import STATE_LABELS
-from mlcards.plots import OKABE_ITO, new_figure, svg_bytes
+from mlcards.plots import OKABE_ITO, new_figure, svg_bytes, textcache
 from mlcards.plots.canvas import ASCENT, MIDDLE
+
+textcache.install_pdf()  # this module draws the scorecard PDFs (and imports the backend)
 
 BLUE, ORANGE, GREEN, VERMILLION = OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2], OKABE_ITO[3]
 GREY, LIGHT, INK = "#6b6b6b", "#e6e6e6", "#1a1a1a"

@@ -52,11 +52,23 @@ def _wrap(cls: type) -> None:
 
 
 def install() -> None:
-    """Share text metrics across figures for the SVG, PDF and Agg renderers."""
-    from matplotlib.backends._backend_pdf_ps import RendererPDFPSBase
+    """Share text metrics across figures for the SVG and Agg renderers."""
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.backends.backend_svg import RendererSVG
 
-    for cls in (RendererSVG, RendererPDFPSBase, RendererAgg):
+    _install(RendererSVG, RendererAgg)
+
+
+def install_pdf() -> None:
+    """The same for the PDF renderer, once a process draws a PDF: importing matplotlib's
+    PDF backend imports fontTools' subsetter (about 0.12 s), which a build that draws
+    only SVG plots (one model changed: its evaluation plots) need not pay."""
+    from matplotlib.backends._backend_pdf_ps import RendererPDFPSBase
+
+    _install(RendererPDFPSBase)
+
+
+def _install(*classes: type) -> None:
+    for cls in classes:
         if cls not in _INSTALLED and METHOD in vars(cls):
             _wrap(cls)

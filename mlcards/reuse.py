@@ -10,7 +10,8 @@ builds, a stage names the point and hands over the function that makes it:
 - `bundle(ctx, kind, subject, paths, make)`: files made together (a version's
   plots, its scorecard files, a model's pages, a registry-wide page);
 - `finish(files)`: the produced files once every producer ran;
-- `mkdocs_plugins()`: plugins added to the MkDocs run (e.g. parallel conversion);
+- `mkdocs_plugins(previous_site)`: plugins added to the MkDocs run (e.g. parallel
+  conversion), told the site the run replaces, if any;
 - `kept_site(inputs)` / `keep_site(inputs, folder, messages)`: a whole site built
   before from exactly these inputs, and keeping one (MkDocs need not run again).
 
@@ -78,7 +79,7 @@ class Reuse(Protocol):
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]: ...
 
-    def mkdocs_plugins(self) -> dict[str, Any]: ...
+    def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]: ...
 
     def kept_site(self, inputs: SiteInputs) -> KeptSite | None: ...
 
@@ -108,7 +109,7 @@ class Inline:
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return list(files)
 
-    def mkdocs_plugins(self) -> dict[str, Any]:
+    def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]:
         return {}
 
     def kept_site(self, inputs: SiteInputs) -> KeptSite | None:

@@ -74,8 +74,9 @@ class Incremental:
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return bundles.resolve(files)
 
-    def mkdocs_plugins(self) -> dict[str, Any]:
-        plugins: dict[str, Any] = {mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles()}
+    def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]:
+        plugins: dict[str, Any] = {
+            mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles(previous_site)}
         parallel = plugin_for(settings().workers)
         if parallel is not None:
             plugins[PLUGIN_NAME] = parallel

@@ -314,15 +314,22 @@ def build_with_mkdocs(docs: Docs, output: Path, options: BuildOptions) -> list[s
             messages = kept.messages
         else:
             clear_folder(staged)
-            messages = run_mkdocs_in(staged, docs, options)
+            messages = run_mkdocs_in(staged, docs, options, previous_build(output))
             (staged / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
             reuse_point.keep_site(inputs, staged, messages)
         finish_output(staged, output)
     return locate(messages, docs.sources)
 
 
-def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions) -> list[str]:
-    """Write the docs tree into a temporary folder and run MkDocs on it into `site`."""
+def previous_build(output: Path) -> Path | None:
+    """The site a build into `output` replaces, if `output` holds one."""
+    return output.resolve() if (output / MARKER).is_file() else None
+
+
+def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions,
+                  previous_site: Path | None = None) -> list[str]:
+    """Write the docs tree into a temporary folder and run MkDocs on it into `site`
+    (replacing `previous_site`, if any)."""
     work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
     try:
         write_tree(docs.files, docs.config_text, work, link=True)
@@ -330,7 +337,8 @@ def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions) -> list[str]:
         gc.collect()  # the registry's objects: their memory is MkDocs' to reuse
         with timing.stage("mkdocs"):
             return run_mkdocs(work / "mkdocs.yml", site, strict=options.strict,
-                              build_date=docs.build_date, sources=docs.sources)
+                              build_date=docs.build_date, sources=docs.sources,
+                              previous_site=previous_site)
     finally:
         with timing.stage("swap"):
             remove_tree(work)

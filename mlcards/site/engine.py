@@ -144,11 +144,13 @@ def locate(messages: list[str], sources: dict[str, str]) -> list[str]:
 
 
 def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: str,
-               sources: dict[str, str]) -> list[str]:
+               sources: dict[str, str], previous_site: Path | None = None) -> list[str]:
     """Build the site once with MkDocs; return its messages (unlocated: see `locate`)
     or raise MlcardsError.
 
-    `sources` maps docs paths to the files they came from (see `locate`).
+    `sources` maps docs paths to the files they came from (see `locate`);
+    `previous_site` is the site this one replaces (the incremental layer links its
+    unchanged files instead of copying them).
     With `--workers` > 1 the pages' Markdown is converted in forked processes
     (a plugin of the incremental layer: mlcards.reuse); the output is the same.
     """
@@ -162,7 +164,7 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: s
         try:
             config = load_config(config_file=str(config_file), site_dir=str(site_dir),
                                  strict=strict, validation={"anchors": "warn"})
-            for name, plugin in reuse.active().mkdocs_plugins().items():
+            for name, plugin in reuse.active().mkdocs_plugins(previous_site).items():
                 config.plugins[name] = plugin  # added here: mkdocs.yml stays what Zensical reads
             build(config)
         except MkDocsException as exc:

@@ -6,7 +6,7 @@
 Generates the registry with make_registry.py (or reuses it), then runs, each in
 a fresh `mlcards build` process (MkDocs included) with its own cache folder:
 
-- cold: empty cache;
+- cold: empty cache, no output folder;
 - no change: the same inputs again (warm cache), into the same output folder;
 - no change, new out: the same, into a new output folder (CI: a fresh checkout with
   the cache folder restored);
@@ -130,6 +130,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         cache = work / "cache"
         shutil.rmtree(cache, ignore_errors=True)
         out = work / "site"
+        shutil.rmtree(out, ignore_errors=True)  # cold: no site to link unchanged files from
         results["cold"].append(run_build(registry, out, cache, args.workers, args.docs_only))
         sizes = page_size(out)
         results["no change"].append(run_build(registry, out, cache, args.workers,

@@ -189,7 +189,8 @@ def _fail(text: str, path: Path) -> None:
 
 
 def test_shared_text_metrics_give_the_same_figures() -> None:
-    from mlcards.plots import new_figure, pdf_bytes, svg_bytes, textcache
+    from mlcards.plots import textcache
+    from mlcards.plots.figures import new_figure, pdf_bytes, svg_bytes
 
     def figure() -> bytes:
         fig = new_figure(3, 2)

@@ -13,10 +13,10 @@ from matplotlib.font_manager import FontProperties
 from test_evaluation import make_registry, predictions_block, version
 
 from mlcards.compute.evaluation import EvaluationReport, compute_report
-from mlcards.plots import _NO_DATES, _NOT_XML, svg_bytes
 from mlcards.plots.canvas import Canvas, CanvasText
 from mlcards.plots.evaluation import plan_plots, slug
 from mlcards.plots.evaluation_charts import nice_symmetric
+from mlcards.plots.figures import _NO_DATES, _NOT_XML, svg_bytes
 
 
 def report_of(root: Path) -> EvaluationReport:

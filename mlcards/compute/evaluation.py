@@ -74,6 +74,11 @@ class EvaluationReport:
         return next(m for m in self.metrics if m.name == name)
 
     @property
+    def single_groupings(self) -> list[Grouping]:
+        """The groupings by one feature (the others are intersections)."""
+        return [g for g in self.result.groupings if len(g.features) == 1]
+
+    @property
     def breaches(self) -> list[tuple[Disparity, GroupGap]]:
         """Groups (of sufficient size) over the policy's disparity limit."""
         return [(d, g) for d in self.disparities for g in d.breaches]

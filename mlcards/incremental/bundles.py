@@ -152,13 +152,29 @@ def resolve(files: Iterable[OutputFile]) -> list[OutputFile]:
     if not bundles:
         return files
     made: dict[str, OutputFile] = {}
-    jobs = list(bundles.values())
-    for stage_name in sorted({b.stage for b in jobs}, key=_stage_rank):
-        batch = [b for b in jobs if b.stage == stage_name]
+    for stage_name, batch in _batches(list(bundles.values())):
         with timing.stage(stage_name):
             made.update(_make_all(batch))
-            timing.count(f"made {stage_name} bundles", len(batch))
+        for kind in sorted({b.stage for b in batch}, key=_stage_rank):
+            timing.count(f"made {kind} bundles", sum(b.stage == kind for b in batch))
     return [made[f.path] if isinstance(f, DeferredFile) else f for f in files]
+
+
+SHARED_POOL_LIMIT = 16
+"""Up to this many bundles of several stages share one pool (see `_batches`)."""
+
+
+def _batches(jobs: list[Bundle]) -> list[tuple[str, list[Bundle]]]:
+    """(stage, bundles) to make, one batch per stage in stage order; but when only a
+    few bundles are left (a rebuild after a small change) and workers can share them,
+    one batch, plots first, timed under the last stage's name. Drawing a version's plots
+    then costs its worker the matplotlib import (about 0.4 s, which the main process no
+    longer needs) while the other worker renders the pages."""
+    stages = sorted({b.stage for b in jobs}, key=_stage_rank)
+    if (len(stages) > 1 and len(jobs) <= SHARED_POOL_LIMIT and settings().workers > 1
+            and _can_fork()):
+        return [(stages[-1], sorted(jobs, key=lambda b: _stage_rank(b.stage)))]
+    return [(stage, [b for b in jobs if b.stage == stage]) for stage in stages]
 
 
 def _stage_rank(name: str) -> tuple[int, str]:

@@ -35,7 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D, IdentityTransform, Transform
 
-from mlcards.plots import new_figure
+from mlcards.plots.figures import new_figure
 
 Point = tuple[float, float]
 Ha = Literal["left", "center", "right"]

@@ -13,7 +13,7 @@ Every figure has a title, axis labels, Okabe-Ito colours (plus marker shapes),
 fixed margins (fig.subplots_adjust; no tight_layout) and explicit ticks, and
 comes with alt text. Metrics are small multiples of one figure per kind, not a figure
 each: a figure's fixed cost (axes, ticks, the SVG writer) is most of a small chart's.
-`plan_plots` is cheap; drawing happens in `PlotSpec.svg`.
+`plan_plots` is cheap and imports no matplotlib; drawing happens in `PlotSpec.svg`.
 """
 
 from __future__ import annotations
@@ -23,20 +23,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlcards.compute.disparity import Disparity
 from mlcards.compute.metrics import Curves, Grouping, fmt
-from mlcards.plots import svg_bytes
-from mlcards.plots.evaluation_charts import (
-    draw_bars,
-    draw_disparity,
-    draw_heatmap,
-    draw_thresholds,
-    single_groupings,
-)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -59,7 +51,20 @@ class PlotSpec:
     draw: Callable[[], Figure]
 
     def svg(self) -> bytes:
+        from mlcards.plots.figures import svg_bytes
+
         return svg_bytes(self.draw())
+
+
+def _chart(name: str) -> Callable[..., Figure]:
+    """`evaluation_charts.<name>`, imported when a plot is drawn: planning a version's
+    plots (their files and words) imports no matplotlib."""
+    def draw(*args: Any) -> Figure:
+        from mlcards.plots import evaluation_charts
+
+        chart: Callable[..., Figure] = getattr(evaluation_charts, name)
+        return chart(*args)
+    return draw
 
 
 def _n(n: int | None) -> str:
@@ -78,7 +83,7 @@ def _bars_alt(report: EvaluationReport, metric: str) -> str:
     info = report.metric(metric)
     parts = [f"Bar chart of {info.label.lower()} for each group, overall "
              f"{fmt(report.result.overall.values.get(metric))}."]
-    for grouping in single_groupings(report):
+    for grouping in report.single_groupings:
         items = ", ".join(f"{v} {fmt(g.values.get(metric))} ({_n(g.n)})"
                           for g in grouping.groups for _, v in g.slice)
         parts.append(f"{grouping.features[0]}: {items}.")
@@ -140,7 +145,7 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
         out.append(PlotSpec(unique, kind, section, title, alt, caption, draw))
 
     metrics = report.result.metrics
-    if single_groupings(report):
+    if report.single_groupings:
         section = "By group"
         add("bars", "bars", "Each metric by group",
             " ".join(_bars_alt(report, m) for m in metrics),
@@ -148,7 +153,7 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
             "dashed line the overall value and the grey band the policy's tolerance around "
             "it (◆: over the limit); n is the group's sample count; hatched bars (⚠) are "
             "groups too small to judge.",
-            partial(draw_bars, report))
+            partial(_chart("draw_bars"), report))
     gated = [items for m in metrics
              if (items := [d for d in report.disparities if d.metric == m and d.gated
                            and d.gaps]) and math.isfinite(items[0].overall)]
@@ -159,7 +164,7 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
             "One panel per gated metric. Each dot is a group's value minus the overall "
             "value; the grey band is the policy's tolerance; diamonds are over the limit, "
             "hollow dots are small groups.",
-            partial(draw_disparity, report, gated))
+            partial(_chart("draw_disparity"), report, gated))
     for grouping in report.result.groupings:
         if len(grouping.features) == 2:
             a, b = (slug(f) for f in grouping.features)
@@ -169,11 +174,11 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
                 "The first panel gives each intersection's sample count; then one panel per "
                 "metric with each cell's value, coloured by how far it is from the overall "
                 "value (orange below, purple above; the scale is in each panel's title).",
-                partial(draw_heatmap, report, grouping))
+                partial(_chart("draw_heatmap"), report, grouping))
     section = "Rates at each decision threshold"
     for curves in report.curves:
         add(f"thresholds-{slug(curves.feature)}", "thresholds",
             f"Rates by {curves.feature} at each threshold", _thresholds_alt(report, curves),
             "Each line is a group; the dashed line is overall.",
-            partial(draw_thresholds, report, curves))
+            partial(_chart("draw_thresholds"), report, curves))
     return out

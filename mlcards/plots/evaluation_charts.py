@@ -20,8 +20,8 @@ from matplotlib.colors import to_hex
 
 from mlcards.compute.disparity import Disparity
 from mlcards.compute.metrics import METRICS, Curves, Grouping, GroupStats, fmt
-from mlcards.plots import OKABE_ITO, new_figure
 from mlcards.plots.canvas import Canvas, Scale
+from mlcards.plots.figures import OKABE_ITO, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -176,10 +176,6 @@ def _signed(t: float) -> str:
 # --------------------------------------------------------------------------- bars
 
 
-def single_groupings(report: EvaluationReport) -> list[Grouping]:
-    return [g for g in report.result.groupings if len(g.features) == 1]
-
-
 def _is_small(report: EvaluationReport, n: int | None) -> bool:
     return n is not None and n < report.policy.min_group_size
 
@@ -196,7 +192,7 @@ def draw_bars(report: EvaluationReport) -> Figure:
     gated metrics and a diamond on groups over the limit."""
     metrics = list(report.result.metrics)
     rows: list[tuple[int, Grouping, GroupStats | None]] = []
-    for i, grouping in enumerate(single_groupings(report)):
+    for i, grouping in enumerate(report.single_groupings):
         rows.append((i, grouping, None))
         rows.extend((i, grouping, g) for g in grouping.groups)
     texts = [short(gr.features[0], 26) if g is None else

@@ -62,8 +62,9 @@ from mlcards.compute.scorecard_data import (
     automation,
 )
 from mlcards.compute.verification import STATE_LABELS
-from mlcards.plots import OKABE_ITO, new_figure, svg_bytes, textcache
+from mlcards.plots import textcache
 from mlcards.plots.canvas import ASCENT, MIDDLE
+from mlcards.plots.figures import OKABE_ITO, new_figure, svg_bytes
 
 textcache.install_pdf()  # this module draws the scorecard PDFs (and imports the backend)
 

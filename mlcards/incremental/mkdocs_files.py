@@ -99,7 +99,9 @@ class CopyDocsFiles(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     def __init__(self, previous_site: Path | None = None) -> None:
         self.folders: set[str] = set()
-        self.previous = PreviousSite(previous_site) if previous_site is not None else None
+        lend = hasattr(os, "getuid")  # Windows has no uids to check: copy there
+        self.previous = (PreviousSite(previous_site)
+                         if previous_site is not None and lend else None)
 
     @event_priority(-100)  # after other plugins added or replaced files
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -56,15 +56,13 @@ class PlotSpec:
         return svg_bytes(self.draw())
 
 
-def _chart(name: str) -> Callable[..., Figure]:
-    """`evaluation_charts.<name>`, imported when a plot is drawn: planning a version's
-    plots (their files and words) imports no matplotlib."""
-    def draw(*args: Any) -> Figure:
-        from mlcards.plots import evaluation_charts
+def _drawn(chart: str, *args: Any) -> Figure:
+    """`evaluation_charts.<chart>(*args)`, imported only when a plot is drawn: planning
+    a version's plots (their files and words) imports no matplotlib."""
+    from mlcards.plots import evaluation_charts
 
-        chart: Callable[..., Figure] = getattr(evaluation_charts, name)
-        return chart(*args)
-    return draw
+    draw: Callable[..., Figure] = getattr(evaluation_charts, chart)
+    return draw(*args)
 
 
 def _n(n: int | None) -> str:
@@ -153,7 +151,7 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
             "dashed line the overall value and the grey band the policy's tolerance around "
             "it (◆: over the limit); n is the group's sample count; hatched bars (⚠) are "
             "groups too small to judge.",
-            partial(_chart("draw_bars"), report))
+            partial(_drawn, "draw_bars", report))
     gated = [items for m in metrics
              if (items := [d for d in report.disparities if d.metric == m and d.gated
                            and d.gaps]) and math.isfinite(items[0].overall)]
@@ -164,7 +162,7 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
             "One panel per gated metric. Each dot is a group's value minus the overall "
             "value; the grey band is the policy's tolerance; diamonds are over the limit, "
             "hollow dots are small groups.",
-            partial(_chart("draw_disparity"), report, gated))
+            partial(_drawn, "draw_disparity", report, gated))
     for grouping in report.result.groupings:
         if len(grouping.features) == 2:
             a, b = (slug(f) for f in grouping.features)
@@ -174,11 +172,11 @@ def plan_plots(report: EvaluationReport) -> list[PlotSpec]:
                 "The first panel gives each intersection's sample count; then one panel per "
                 "metric with each cell's value, coloured by how far it is from the overall "
                 "value (orange below, purple above; the scale is in each panel's title).",
-                partial(_chart("draw_heatmap"), report, grouping))
+                partial(_drawn, "draw_heatmap", report, grouping))
     section = "Rates at each decision threshold"
     for curves in report.curves:
         add(f"thresholds-{slug(curves.feature)}", "thresholds",
             f"Rates by {curves.feature} at each threshold", _thresholds_alt(report, curves),
             "Each line is a group; the dashed line is overall.",
-            partial(_chart("draw_thresholds"), report, curves))
+            partial(_drawn, "draw_thresholds", report, curves))
     return out

@@ -49,6 +49,8 @@ def registry_wide(memo_key: Any) -> bool:
     """Whether a memo entry is about the whole registry, not one version or model: the
     same for every page (a worker keeps such entries from one bundle to the next)."""
     return isinstance(memo_key, tuple) and len(memo_key) == 2 and memo_key[1] == REGISTRY.key
+
+
 RENDERING = frozenset({"slots", "version_row"})
 """`cached` kinds that are rendering, not computing (timed as render)."""
 

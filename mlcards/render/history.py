@@ -23,8 +23,6 @@ from mlcards.validate.registry import ModelVersion
 SHORT = 60
 
 
-
-
 def short(value: Any) -> str:
     """A card value in one short line for a table cell ('—' when absent)."""
     if value is None:

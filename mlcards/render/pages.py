@@ -124,8 +124,6 @@ def render_page(ctx: BuildContext, template: str, path: str, **values: Any) -> O
     return OutputFile.text(path, text)
 
 
-
-
 # --------------------------------------------------------------------------- producers
 
 

@@ -38,7 +38,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, get_toc
 
 from mlcards import timing
-from mlcards.incremental import mkdocs_tables
+from mlcards.incremental import mkdocs_search, mkdocs_tables
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -253,7 +253,7 @@ def watch_search(config: MkDocsConfig) -> Any:
 def search_entries(page: Page) -> list[dict[str, Any]]:
     """The entries the search plugin makes of `page` (without keeping them)."""
     index, before = _INDEX, len(_INDEX.entries)
-    _ADD(index, page)
+    mkdocs_search.add_entries(_ADD, index, page)
     entries: list[dict[str, Any]] = index.entries[before:]
     del index.entries[before:]
     return entries

@@ -67,18 +67,18 @@ uses these and MkDocs' built-in ones); with any other, pages are converted as th
 TOKEN = f"mlcards{secrets.token_hex(12)}t"
 """The placeholder's unforgeable part: random per build (forked workers share it)."""
 
-_BLOCK = re.compile(r"^<table>\n(.*?)\n</table>$", re.MULTILINE | re.DOTALL)
+BLOCK = re.compile(r"^<table>\n(.*?)\n</table>$", re.MULTILINE | re.DOTALL)
 """From a line `<table>` to the next line `</table>`: the inside."""
 
-_INLINE_TAGS = frozenset({
+INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em",
     "i", "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub",
     "sup", "time", "u", "var", "wbr"})
 """Tags a cell may hold: none is block-level for Python-Markdown, so inside a
 `markdown="1"` block each is kept as written (not made an element)."""
-_VOID_TAGS = frozenset({"br", "img", "wbr"})
-_ROW_LINE = re.compile(r"</?(?:thead|tbody|tr)>")
-_CELL_LINE = re.compile(r'<(t[hd])(?: style="text-align: (?:left|right|center);"'
+VOID_TAGS = frozenset({"br", "img", "wbr"})
+ROW_LINE = re.compile(r"</?(?:thead|tbody|tr)>")
+CELL_LINE = re.compile(r'<(t[hd])(?: style="text-align: (?:left|right|center);"'
                         r'| align="(?:left|right|center)")?>(.*)</\1>')
 _CELL_PART = re.compile(
     r"(?P<text>[^<>&\x00-\x1f\x7f]+)"
@@ -98,7 +98,7 @@ def _one_line_tables() -> re.Pattern[str]:
     common case of `_is_plain` in one C call (inline tags nested up to two deep)."""
     flat = (r"(?:[^<>&\x00-\x1f\x7f]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}"
             r'|[A-Za-z][A-Za-z0-9]{1,31});|<(?:br|img|wbr)(?: [a-z][a-z-]*="[^"<>]*")* ?/?>)')
-    names = "|".join(sorted(_INLINE_TAGS - _VOID_TAGS, key=lambda n: (-len(n), n)))
+    names = "|".join(sorted(INLINE_TAGS - VOID_TAGS, key=lambda n: (-len(n), n)))
     attrs = r'(?: [a-z][a-z-]*="[^"<>]*")*'
     one = rf"(?:{flat}|<(?P<one>{names}){attrs}>{flat}*</(?P=one)>)"
     two = rf"(?:{flat}|<(?P<two>{names}){attrs}>{one}*</(?P=two)>)"
@@ -153,7 +153,7 @@ def set_aside(markdown: str, config: MkDocsConfig | dict[str, Any]) -> tuple[str
         insides.append(inside)
         return f"<table>\n{TOKEN}{len(insides) - 1}\n</table>"
 
-    text = _BLOCK.sub(aside, markdown)
+    text = BLOCK.sub(aside, markdown)
     return (text, insides) if insides else None
 
 
@@ -194,9 +194,9 @@ def _is_plain(inside: str, marker: str) -> bool:
     if _PLAIN_INSIDE.fullmatch(inside + "\n"):
         return True
     for line in inside.split("\n"):
-        if _ROW_LINE.fullmatch(line):
+        if ROW_LINE.fullmatch(line):
             continue
-        cell = _CELL_LINE.fullmatch(line)
+        cell = CELL_LINE.fullmatch(line)
         if cell is None or not _plain_cell(cell.group(2)):
             return False
     return True
@@ -221,9 +221,9 @@ def _plain_cell(cell: str) -> bool:
         tag = part.group("tag")
         if tag is None:
             continue
-        if tag not in _INLINE_TAGS:
+        if tag not in INLINE_TAGS:
             return False
-        if tag in _VOID_TAGS:
+        if tag in VOID_TAGS:
             if part.group("close"):
                 return False
         elif part.group("slash"):

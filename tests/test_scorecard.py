@@ -140,10 +140,16 @@ def test_page_leads_with_the_score_then_gaps_then_every_test(
     assert "![Section scores" in text and "(plots/readiness-sections.svg)" in text
     for link in ("(scorecard.json)", "(scorecard.csv)", "(scorecard.pdf)", "(index.md)"):
         assert link in text
-    assert "| **data-1** Feature expectations are captured in a schema | automated (1) | " \
-           "[self-declared](#verify-data-1) | Data team | 2026-01-30, every commit |" in text
-    assert "| **data-3** No feature&#39;s cost is too much | not done (0) | — |  |  |  |" in text
-    assert "[ci-run](https://ci.example.com/runs/1)" in text
+    left = '<td style="text-align: left;">'
+    row = ("<strong>data-1</strong> Feature expectations are captured in a schema",
+           "automated (1)", '<a href="#verify-data-1">self-declared</a>', "Data team",
+           "2026-01-30, every commit")
+    assert "".join(f"{left}{cell}</td>\n" for cell in row) in text
+    row = ("<strong>data-3</strong> No feature&#39;s cost is too much", "not done (0)", "—",
+           "", "", "")
+    assert "".join(f"{left}{cell}</td>\n" for cell in row) in text
+    assert '<a href="https://ci.example.com/runs/1" rel="noopener noreferrer nofollow">' \
+           "ci-run</a>" in text
     assert "<p>Checked with <strong>pandera</strong>.</p>" in text
 
 

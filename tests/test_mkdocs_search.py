@@ -65,10 +65,25 @@ def table(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+def odd_rows(rng: random.Random, html: str) -> str:
+    """The table with one row tag dropped or doubled (the rows no longer balance)."""
+    lines = html.split("\n")
+    rows = [i for i, line in enumerate(lines) if line in ROW_TAGS]
+    i = rng.choice(rows)
+    lines[i:i + 1] = [] if rng.random() < 0.5 else [lines[i], lines[i]]
+    return "\n".join(lines)
+
+
+ROW_TAGS = {"<thead>", "</thead>", "<tbody>", "</tbody>", "<tr>", "</tr>"}
+
+
 def document(rng: random.Random) -> str:
     parts = [rng.choice(BEFORE)]
     for _ in range(rng.randint(1, 3)):
-        parts += [table(rng), "\n", rng.choice(["", "<p>between</p>\n", "text\n"])]
+        html = table(rng)
+        if rng.random() < 0.05:
+            html = odd_rows(rng, html)
+        parts += [html, "\n", rng.choice(["", "<p>between</p>\n", "text\n"])]
     parts.append(rng.choice(AFTER))
     return "".join(parts)
 

@@ -221,7 +221,7 @@ def test_the_tables_of_generated_pages_are_all_set_aside(registry: Path, tmp_pat
 def test_the_one_expression_accepts_no_more_than_the_line_by_line_check() -> None:
     def line_by_line(inside: str) -> bool:
         for line in inside.split("\n"):
-            cell = mkdocs_tables.CELL_LINE.fullmatch(line)
+            cell = mkdocs_tables._CELL_LINE.fullmatch(line)
             if not mkdocs_tables.ROW_LINE.fullmatch(line) and (
                     cell is None or not mkdocs_tables._plain_cell(cell.group(2))):
                 return False

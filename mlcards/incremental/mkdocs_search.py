@@ -206,8 +206,8 @@ class _Relay(HTMLParser):
 def _pieces(inside: str) -> list[Piece] | None:
     """What a plain table's inside adds (see `Piece`), or None when it is not one: no
     attribute the plugin reads (`data-search-exclude`, `linenodiv`), lines of row tags
-    and cells (`_cell_pieces`). Every line is preceded by a newline, and followed by
-    one at the end."""
+    (balanced: the parser's context is the same after the table) and cells
+    (`_cell_pieces`). Every line is preceded by a newline, and followed by one at the end."""
     if "data-search-exclude" in inside or "linenodiv" in inside:
         return None
     pieces: list[Piece] = []
@@ -215,16 +215,16 @@ def _pieces(inside: str) -> list[Piece] | None:
     for line in inside.split("\n"):
         pieces.append(" ")
         if ROW_LINE.fullmatch(line):
-            if line[1] == "/":
-                rows.pop()
-            else:
+            if line[1] != "/":
                 rows.append(line[1:-1])
+            elif not rows or rows.pop() != line[2:-1]:
+                return None
             continue
         match = _CELL.fullmatch(line)
         if match is None or not _cell_pieces(pieces, rows, *match.groups()):
             return None
     pieces.append(" ")
-    return pieces
+    return pieces if not rows else None
 
 
 def _cell_pieces(pieces: list[Piece], rows: list[str], tag: str, name: str | None,

@@ -78,7 +78,7 @@ INLINE_TAGS = frozenset({
 `markdown="1"` block each is kept as written (not made an element)."""
 VOID_TAGS = frozenset({"br", "img", "wbr"})
 ROW_LINE = re.compile(r"</?(?:thead|tbody|tr)>")
-CELL_LINE = re.compile(r'<(t[hd])(?: style="text-align: (?:left|right|center);"'
+_CELL_LINE = re.compile(r'<(t[hd])(?: style="text-align: (?:left|right|center);"'
                         r'| align="(?:left|right|center)")?>(.*)</\1>')
 _CELL_PART = re.compile(
     r"(?P<text>[^<>&\x00-\x1f\x7f]+)"
@@ -196,7 +196,7 @@ def _is_plain(inside: str, marker: str) -> bool:
     for line in inside.split("\n"):
         if ROW_LINE.fullmatch(line):
             continue
-        cell = CELL_LINE.fullmatch(line)
+        cell = _CELL_LINE.fullmatch(line)
         if cell is None or not _plain_cell(cell.group(2)):
             return False
     return True

@@ -223,7 +223,7 @@ def test_the_one_expression_accepts_no_more_than_the_line_by_line_check() -> Non
         for line in inside.split("\n"):
             cell = mkdocs_tables._CELL_LINE.fullmatch(line)
             if not mkdocs_tables.ROW_LINE.fullmatch(line) and (
-                    cell is None or not mkdocs_tables._plain_cell(cell.group(2))):
+                    cell is None or not mkdocs_tables.plain_cell(cell.group(2))):
                 return False
         return True
 

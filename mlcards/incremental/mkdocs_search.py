@@ -46,7 +46,7 @@ from mlcards.incremental.mkdocs_tables import (
     BLOCK,
     INLINE_TAGS,
     ROW_LINE,
-    VOID_TAGS,
+    plain_cell,
 )
 
 ENABLED = True
@@ -54,7 +54,7 @@ ENABLED = True
 
 _PARSER = material_search.Parser
 _ADD = material_search.SearchIndex.add_entry_from_context
-_KEPT = frozenset({"code", "sub", "sup"})
+_KEPT = ("code", "sub", "sup")
 """Inline tags the plugin writes into the entry's text (its `keep` list)."""
 _TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
 _OPEN = "<table>"
@@ -63,8 +63,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CELL = re.compile(r'<(t[hd])(?: (style|align)="([^"<>]*)")?>(.*)</\1>')
 """A cell's line: tag, its alignment attribute and value, content."""
 _SPLIT = re.compile(r"(<[^<>]*>)")
-_TAG = re.compile(r'<([a-z][a-z0-9]*)(?:\s+[a-z][a-z-]*="[^"<>]*")*\s*(/?)>|</([a-z][a-z0-9]*)>')
-"""A start tag (name, self-closing slash) or an end tag (name), as `html.parser` reads them."""
+_KEPT_TAG = re.compile(rf"</?(?:{'|'.join(_KEPT)})[ />]")
+"""A tag of `_KEPT`, as mkdocs_tables' plain cells write one."""
 
 
 class _KeptCell(NamedTuple):
@@ -229,38 +229,19 @@ def _pieces(inside: str) -> list[Piece] | None:
 
 def _cell_pieces(pieces: list[Piece], rows: list[str], tag: str, name: str | None,
                  value: str | None, content: str) -> bool:
-    """Add a cell of text and balanced inline tags (attributes quoted, nothing
-    `html.parser` could read another way): its text events, decoded and escaped as
-    the plugin adds them, or the cell for the handlers when it holds a kept tag.
+    """Add a cell of text, or of text, entities and balanced inline tags as
+    mkdocs_tables reads a plain cell (no `<` or `>` but in its tags, attributes
+    quoted: `html.parser` splits it at its tags): its text events, decoded and escaped
+    as the plugin adds them, or the cell for the handlers when it holds a kept tag.
     False for any other cell."""
     if "<" not in content:
         if content:
             pieces.append(_text(unescape(content)))
         return True
+    if not plain_cell(content):
+        return False
     parts = _SPLIT.split(content)
-    if any("<" in text or ">" in text for text in parts[0::2]):
-        return False
-    open_tags: list[str] = []
-    kept = False
-    for part in parts[1::2]:
-        match = _TAG.fullmatch(part)
-        tag_name = None if match is None else match.group(1) or match.group(3)
-        if match is None or tag_name not in INLINE_TAGS:
-            return False
-        kept = kept or tag_name in _KEPT
-        if tag_name in VOID_TAGS:
-            if match.group(3):
-                return False
-        elif match.group(2):
-            return False
-        elif match.group(3):
-            if not open_tags or open_tags.pop() != tag_name:
-                return False
-        else:
-            open_tags.append(tag_name)
-    if open_tags:
-        return False
-    if kept:
+    if any(_KEPT_TAG.match(part) for part in parts[1::2]):
         attrs = {name: value} if name is not None and value is not None else {}
         pieces.append(_KeptCell(tuple(rows), tag, attrs, content))
     else:

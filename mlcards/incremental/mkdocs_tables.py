@@ -197,7 +197,7 @@ def _is_plain(inside: str, marker: str) -> bool:
         if ROW_LINE.fullmatch(line):
             continue
         cell = _CELL_LINE.fullmatch(line)
-        if cell is None or not _plain_cell(cell.group(2)):
+        if cell is None or not plain_cell(cell.group(2)):
             return False
     return True
 
@@ -210,7 +210,7 @@ def _never(inside: str) -> bool:
         or _ANCHOR.search(low) is not None
 
 
-def _plain_cell(cell: str) -> bool:
+def plain_cell(cell: str) -> bool:
     """Text, entities and balanced inline tags, as `_CELL_PART` reads them."""
     open_tags: list[str] = []
     pos = 0

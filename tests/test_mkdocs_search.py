@@ -65,6 +65,9 @@ def table(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+ROW_TAGS = {"<thead>", "</thead>", "<tbody>", "</tbody>", "<tr>", "</tr>"}
+
+
 def odd_rows(rng: random.Random, html: str) -> str:
     """The table with one row tag dropped or doubled (the rows no longer balance)."""
     lines = html.split("\n")
@@ -73,8 +76,6 @@ def odd_rows(rng: random.Random, html: str) -> str:
     lines[i:i + 1] = [] if rng.random() < 0.5 else [lines[i], lines[i]]
     return "\n".join(lines)
 
-
-ROW_TAGS = {"<thead>", "</thead>", "<tbody>", "</tbody>", "<tr>", "</tr>"}
 
 
 def document(rng: random.Random) -> str:

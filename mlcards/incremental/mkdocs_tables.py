@@ -76,7 +76,7 @@ INLINE_TAGS = frozenset({
     "sup", "time", "u", "var", "wbr"})
 """Tags a cell may hold: none is block-level for Python-Markdown, so inside a
 `markdown="1"` block each is kept as written (not made an element)."""
-VOID_TAGS = frozenset({"br", "img", "wbr"})
+_VOID_TAGS = frozenset({"br", "img", "wbr"})
 ROW_LINE = re.compile(r"</?(?:thead|tbody|tr)>")
 _CELL_LINE = re.compile(r'<(t[hd])(?: style="text-align: (?:left|right|center);"'
                         r'| align="(?:left|right|center)")?>(.*)</\1>')
@@ -98,7 +98,7 @@ def _one_line_tables() -> re.Pattern[str]:
     common case of `_is_plain` in one C call (inline tags nested up to two deep)."""
     flat = (r"(?:[^<>&\x00-\x1f\x7f]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}"
             r'|[A-Za-z][A-Za-z0-9]{1,31});|<(?:br|img|wbr)(?: [a-z][a-z-]*="[^"<>]*")* ?/?>)')
-    names = "|".join(sorted(INLINE_TAGS - VOID_TAGS, key=lambda n: (-len(n), n)))
+    names = "|".join(sorted(INLINE_TAGS - _VOID_TAGS, key=lambda n: (-len(n), n)))
     attrs = r'(?: [a-z][a-z-]*="[^"<>]*")*'
     one = rf"(?:{flat}|<(?P<one>{names}){attrs}>{flat}*</(?P=one)>)"
     two = rf"(?:{flat}|<(?P<two>{names}){attrs}>{one}*</(?P=two)>)"
@@ -223,7 +223,7 @@ def plain_cell(cell: str) -> bool:
             continue
         if tag not in INLINE_TAGS:
             return False
-        if tag in VOID_TAGS:
+        if tag in _VOID_TAGS:
             if part.group("close"):
                 return False
         elif part.group("slash"):

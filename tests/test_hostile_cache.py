@@ -280,3 +280,51 @@ def test_package_never_deserialises_with_a_format_that_runs_code() -> None:
             if unsafe and not allowed:
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {call}")
     assert found == []
+
+
+def test_a_lent_blob_is_checked_where_it_is_read(tmp_path: Path) -> None:
+    """A docs-tree file linked to a cache blob unread (`Cache.link_blob`) is checked
+    against its key when the build reads it, or at the end when nothing did; a damaged
+    one (same size, one byte changed) stops the build with DamagedCacheFile."""
+    from mlcards.incremental.bundles import DamagedCacheFile, check_unread, read_docs_file
+
+    store = Cache(tmp_path / "cache")
+    key = store.put_blob(b"<svg>plot</svg>")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("read.svg", "unread.svg", "intact.svg"):
+        assert store.link_blob(key, str(docs / name))
+    assert read_docs_file(store, str(docs / "read.svg")) == (b"<svg>plot</svg>", key)
+    assert read_docs_file(store, str(docs / "read.svg"))[1] is None  # checked once
+    fresh = docs / "fresh.svg"
+    fresh.write_bytes(b"made now")
+    assert read_docs_file(store, str(fresh)) == (b"made now", None)
+    check_unread(store)  # intact: nothing raised
+    assert store.lent == {}
+    for name in ("a.svg", "b.svg"):
+        assert store.link_blob(key, str(docs / name))
+    Path(store.location(BLOB, key)).write_bytes(b"<svg>plot</svG>")
+    with pytest.raises(DamagedCacheFile):
+        read_docs_file(store, str(docs / "a.svg"))
+    with pytest.raises(DamagedCacheFile):
+        check_unread(store)
+
+
+def test_a_same_size_damaged_download_is_made_again(
+        example_registry: Path, warm_cache: Path, tmp_path: Path, run_cli: Run) -> None:
+    """A cached download with one byte changed (its size kept) is found when MkDocs
+    copies it into the site; the build runs again and makes it anew."""
+    clean = run_cli("build", example_registry, "-o", tmp_path / "clean", "--no-cache")
+    assert clean.code == 0, clean.err
+    damaged = 0
+    for path in _entries(warm_cache / BLOB):
+        data = path.read_bytes()
+        if data.startswith(b"<?xml") or data.startswith(b"<svg"):
+            path.write_bytes(data[:-2] + (b"X" if data[-2:-1] != b"X" else b"Y") + data[-1:])
+            damaged += 1
+    assert damaged
+    result = run_cli("build", example_registry, "-o", tmp_path / "out", "--cache-dir",
+                     warm_cache)
+    assert result.code == 0, result.err
+    assert "is damaged; building again" in result.err
+    assert _site(tmp_path / "out") == _site(tmp_path / "clean")

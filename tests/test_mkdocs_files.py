@@ -83,14 +83,14 @@ def sites(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def lend(old: Path, docs: Path, rel: str = "plots/a.svg") -> bool:
-    return PreviousSite(old).lendable(rel, str(docs / "a.svg")) is not None
+    return PreviousSite(old).lendable(rel, (docs / "a.svg").read_bytes()) is not None
 
 
 def test_a_same_file_is_lent(sites: tuple[Path, Path], tmp_path: Path) -> None:
     old, docs = sites
     assert lend(old, docs)
     dest = tmp_path / "new.svg"
-    assert PreviousSite(old).link("plots/a.svg", str(docs / "a.svg"), str(dest))
+    assert PreviousSite(old).link("plots/a.svg", (docs / "a.svg").read_bytes(), str(dest))
     assert dest.stat().st_ino == (old / "plots" / "a.svg").stat().st_ino
 
 
@@ -116,6 +116,6 @@ def test_a_file_not_safe_to_share_is_copied(sites: tuple[Path, Path], tmp_path: 
         (old / "plots").rename(outside)
         (old / "plots").symlink_to(outside)
     assert not lend(old, docs)
-    assert not PreviousSite(old).link("plots/a.svg", str(docs / "a.svg"),
+    assert not PreviousSite(old).link("plots/a.svg", (docs / "a.svg").read_bytes(),
                                       str(tmp_path / "new.svg"))
     assert not (tmp_path / "new.svg").exists()

@@ -145,3 +145,58 @@ def test_a_manifest_path_leaving_the_site_is_refused(registry: Path, tmp_path: P
     assert not (tmp_path / "escaped.txt").exists()
     clean_build(run_cli, registry, tmp_path / "clean")
     assert hashes(tmp_path / "second") == hashes(tmp_path / "clean")
+
+
+def _manifest_entries(cache: Path, site: Path) -> list[tuple[str, str, int]]:
+    """The kept-site manifest of the build that wrote `site` (its inputs' key is found
+    as the manifest whose files are those of `site`)."""
+    store = Cache(cache)
+    names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    for manifest in manifests(cache):
+        kept = store.get_object(KIND, manifest.name)
+        if {f[0] for f in kept["files"]} == names:
+            return [tuple(f) for f in kept["files"]]
+    raise AssertionError("no kept manifest lists the files of the site")
+
+
+def test_a_rebuild_keeps_the_site_it_wrote(registry: Path, tmp_path: Path,
+                                           run_cli: Run) -> None:
+    """After one card changed, the site is kept without reading back the pages and
+    downloads MkDocs took from the cache: the manifest still holds each file's
+    SHA-256 and size, so the next build of the same inputs writes it byte for byte."""
+    cache, out = tmp_path / "cache", tmp_path / "site"
+    cached_build(run_cli, registry, out, cache, 2)
+    card = sorted(registry.glob("models/*/1.1.0/card.yaml"))[0]
+    card.write_text(card.read_text(encoding="utf-8").replace(
+        "  description: ", "  description: Changed. ", 1), encoding="utf-8")
+    _, rebuilt = cached_build(run_cli, registry, out, cache, 2)
+    assert mkdocs_ran(rebuilt) and rebuilt["counts"][CACHE_COUNT] > 0
+    for path, blob, size in _manifest_entries(cache, out):
+        assert (out / path).stat().st_size == size, path
+        assert _blob_of(out / path) == blob, path
+    _, fresh = cached_build(run_cli, registry, tmp_path / "fresh", cache, 1)
+    assert fresh["counts"][KEPT_COUNT] == 1 and not mkdocs_ran(fresh)
+    clean_build(run_cli, registry, tmp_path / "clean")
+    assert hashes(tmp_path / "fresh") == hashes(out) == hashes(tmp_path / "clean")
+
+
+def test_files_known_as_blobs_are_not_read_back(tmp_path: Path) -> None:
+    """`keep` takes a written file's blob as noted while the file has the noted size
+    and the blob is stored; otherwise it reads the file."""
+    from mlcards.incremental.mkdocs_site import keep
+    from mlcards.reuse import SiteInputs
+
+    store = Cache(tmp_path / "cache")
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    for name, text in (("a/x.txt", b"xxxx"), ("a/y.txt", b"yyyy"), ("z.txt", b"zz")):
+        (site / name).write_bytes(text)
+    other = store.put_blob(b"1234")  # same size as x.txt and y.txt, other bytes
+    inputs = SiteInputs([], "site_name: t\n", "2024-01-01", False)
+    keep(store, inputs, site, [], {"a/x.txt": (other, 4), "a/y.txt": (other, 3),
+                                   "z.txt": ("0" * 64, 2)})
+    (manifest,) = manifests(tmp_path / "cache")
+    files = {f[0]: (f[1], f[2]) for f in store.get_object(KIND, manifest.name)["files"]}
+    assert files["a/x.txt"] == (other, 4)  # taken as noted, not read
+    assert files["a/y.txt"] == (_blob_of(site / "a" / "y.txt"), 4)  # size differs: read
+    assert files["z.txt"] == (_blob_of(site / "z.txt"), 2)  # no such blob: read

@@ -25,7 +25,7 @@ from typing import Any
 
 from mlcards import timing
 from mlcards.errors import MlcardsError
-from mlcards.incremental.cache import BLOB, Cache, active_cache, digest, settings
+from mlcards.incremental.cache import Cache, active_cache, blob_key, digest, settings
 from mlcards.outputs import OutputFile
 from mlcards.reuse import check_made
 
@@ -93,15 +93,31 @@ class CachedFile(OutputFile):
         return f"CachedFile({self.path!r}, blob={self._blob[:12]})"
 
     def link_to(self, target: str) -> bool:
-        """Hard-link the cache entry at `target` once its bytes checked out; False when
-        links are not possible."""
-        if self._cache.get_blob(self._blob) is None:
-            raise DamagedCacheFile(self.path)
-        try:
-            os.link(self._cache.location(BLOB, self._blob), target)
-        except OSError:
-            return False
-        return True
+        """Hard-link the cache entry at `target`, unread (False when links are not
+        possible): MkDocs reads each file of its docs tree once, and its bytes are
+        checked then (`read_docs_file`), not read twice."""
+        return self._cache.link_blob(self._blob, target)
+
+
+def read_docs_file(cache: Cache | None, name: str) -> tuple[bytes, str | None]:
+    """A docs-tree file's bytes and, when it is a blob `cache` lent unread (see
+    `Cache.link_blob`), their blob key, checked: DamagedCacheFile when the bytes are
+    not the blob's any more (the build is then made again, see DamagedCacheFile)."""
+    with open(name, "rb") as fh:
+        data = fh.read()
+    key = cache.lent.pop(os.path.normpath(name), None) if cache is not None else None
+    if key is not None and blob_key(data) != key:
+        raise DamagedCacheFile(name)
+    return data, key
+
+
+def check_unread(cache: Cache) -> None:
+    """Check the lent files that nothing read (DamagedCacheFile for a damaged one):
+    whatever read them, the site holds only bytes whose digest was checked."""
+    for name in sorted(cache.lent):
+        if os.path.exists(name):
+            read_docs_file(cache, name)
+    cache.lent.clear()
 
 
 # --------------------------------------------------------------------------- producers

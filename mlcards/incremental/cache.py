@@ -133,6 +133,9 @@ class Cache:
         self.unstorable: list[str] = []
         """Why values could not be stored (a type the codec does not know: a bug)."""
         self.writable = True
+        self.lent: dict[str, str] = {}
+        """Files hard-linked to blobs of this cache and not read since (file name ->
+        blob key): see `link_blob`."""
 
     def _path(self, kind: str, key: str) -> Path:
         return Path(self.location(kind, key))
@@ -194,6 +197,17 @@ class Cache:
             return None
         self.hits += 1
         return data
+
+    def link_blob(self, key: str, target: str) -> bool:
+        """Hard-link the blob `key` at `target` without reading it (False: no link made).
+        The link is noted in `lent`: whoever reads the file checks its bytes against the
+        key (`mlcards.incremental.bundles.read_docs_file`, `check_unread`)."""
+        try:
+            os.link(self.location(BLOB, key), target)
+        except OSError:
+            return False
+        self.lent[os.path.normpath(os.path.abspath(target))] = key
+        return True
 
     def put_blob(self, data: bytes) -> str:
         """Store a file's bytes raw (so they can be hard-linked); return their key."""

@@ -42,6 +42,10 @@ T = TypeVar("T")
 class Incremental:
     """Reuse through the active build cache (if any) and worker pool."""
 
+    def __init__(self) -> None:
+        self.written: mkdocs_files.Written = {}
+        """The files of the MkDocs run's site known to be cache blobs (for keep_site)."""
+
     def call(self, point: str, fn: Callable[..., T], *args: Any) -> T:
         cache = active_cache()
         result: Any
@@ -75,14 +79,15 @@ class Incremental:
         return bundles.resolve(files)
 
     def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]:
-        plugins: dict[str, Any] = {
-            mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles(previous_site)}
+        cache = active_cache()
+        self.written = {}
+        plugins: dict[str, Any] = {mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles(
+            previous_site, cache, self.written)}
         parallel = plugin_for(settings().workers)
         if parallel is not None:
             plugins[PLUGIN_NAME] = parallel
-        cache = active_cache()
         if cache is not None:
-            plugins[mkdocs_cache.PLUGIN_NAME] = mkdocs_cache.PageCache(cache)
+            plugins[mkdocs_cache.PLUGIN_NAME] = mkdocs_cache.PageCache(cache, self.written)
         return plugins
 
     def kept_site(self, inputs: SiteInputs) -> KeptSite | None:
@@ -92,7 +97,8 @@ class Incremental:
     def keep_site(self, inputs: SiteInputs, folder: Path, messages: list[str]) -> None:
         cache = active_cache()
         if cache is not None:
-            mkdocs_site.keep(cache, inputs, folder, messages)
+            mkdocs_site.keep(cache, inputs, folder, messages, self.written)
+        self.written = {}
 
 
 def _summary(fn: Callable[[str, int], str], text: str, length: int) -> str:

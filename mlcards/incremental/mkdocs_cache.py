@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
-from mlcards.incremental.bundles import DamagedCacheFile
+from mlcards.incremental.bundles import DamagedCacheFile, read_docs_file
 from mlcards.incremental.cache import (
     BLOB,
     Cache,
@@ -45,6 +45,7 @@ from mlcards.incremental.cache import (
     library_versions,
     settings,
 )
+from mlcards.incremental.mkdocs_files import Written
 from mlcards.incremental.mkdocs_page import (
     Lookup,
     Record,
@@ -109,6 +110,7 @@ class StoredPage:
         page.content = ""  # the kept HTML holds it; nothing reads it on a kept page
         page.meta["template"] = KEPT_TEMPLATE
         page.kept_reader = reader
+        page.output_blob = blob
         page.kept_search = self.search
         replay(self.facts.records)
         return True
@@ -175,8 +177,10 @@ def _entries_ok(entries: Any) -> bool:
 class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     """Keep each page's render, HTML and search entries in `cache` (see the module)."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, written: Written | None = None) -> None:
         self.cache = cache
+        self.written: Written = written if written is not None else {}
+        """The pages whose written bytes are a blob of the cache (see mkdocs_site.keep)."""
         self.site_key = ""
         self.pages: dict[str, ReusablePage] = {}
         self.search_index: Any = None
@@ -204,7 +208,7 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
 
     def page_key(self, page: ReusablePage) -> str | None:
         try:
-            source = Path(page.file.abs_src_path or "").read_bytes()
+            source, _ = read_docs_file(self.cache, page.file.abs_src_path or "")
         except OSError:
             return None
         return digest(code_key(), KIND, self.site_key, page.file.src_uri, source)
@@ -216,16 +220,28 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         return env
 
     @event_priority(100)  # the theme's output, before other plugins change it
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    def _keep_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if not isinstance(page, ReusablePage) or page.file.src_uri not in self.pages:
             return output
         if not page.from_cache and page.facts is not None and (
                 self.search_index is None or page.noted_search is not None):
-            entry = StoredPage(self.cache.put_blob(output.encode("utf-8")), page.facts,
-                               page.noted_search)
+            page.output_blob = self.cache.put_blob(output.encode("utf-8"))
+            entry = StoredPage(page.output_blob, page.facts, page.noted_search)
             self.cache.put_object(KIND, page.cache_key, entry.plain())
         page.release()
+        page.theme_output = output if page.output_blob is not None else None
         return output
+
+    @event_priority(-100)  # what MkDocs writes, after every plugin
+    def _note_written(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if isinstance(page, ReusablePage):
+            kept, page.theme_output = page.theme_output, None
+            if output is kept and page.output_blob is not None:  # unchanged since
+                size = len(output) if output.isascii() else len(output.encode("utf-8"))
+                self.written[page.file.dest_uri] = (page.output_blob, size)
+        return output
+
+    on_post_page = CombinedEvent(_keep_page, _note_written)
 
 
 def site_key(config: MkDocsConfig) -> str:

@@ -6,9 +6,9 @@ downloads (about 14,000 files at 1,000 models x 2 versions). MkDocs copies each
 (`File.copy_file`) after two `os.makedirs` of its folder: two mkdir system calls per
 file, each failing with EEXIST, which cost about 75 us apiece on this machine's disk
 (copying took 4.5 s of a 19 s no-change rebuild). Here each folder is made once and
-each file copied with `shutil.copyfile`, as MkDocs does: the same bytes and modes.
-The docs tree's files are links to the build cache's entries, which are private to
-the user: the site's copies must be new files.
+each file's bytes written to a new file, as MkDocs' `shutil.copyfile` does: the same
+bytes and modes. The docs tree's files are links to the build cache's entries, which
+are private to the user: the site's copies must be new files.
 
 A rebuild after one model changed replaces a site whose downloads are nearly all the
 same. Creating a file costs several times what reading one does here (1,400 SVG files:
@@ -19,17 +19,26 @@ mode a copy would get, and the same bytes as the docs file, compared in full. An
 else, or a file system without hard links, is copied. The swap then deletes the old
 site's names, so each linked file keeps one name again; a failed build deletes only the
 staging folder, and the old site is as it was (linking changes no file's bytes).
+
+The docs tree's files that are cache blobs were linked there unread
+(`Cache.link_blob`): each is read once, here, its bytes checked against its blob key
+(a damaged one stops the build, which runs again, see bundles.DamagedCacheFile), and
+the key noted in `Written`, so that keeping the site (mkdocs_site.keep) does not read
+the file back. Before, each such file was read and hashed when it was linked, read
+twice here and twice more (and hashed) when the site was kept.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.plugins import BasePlugin, event_priority
+
+from mlcards.incremental.bundles import check_unread, read_docs_file
+from mlcards.incremental.cache import Cache
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,6 +47,8 @@ if TYPE_CHECKING:
     from mkdocs.structure.files import File, Files
 
 PLUGIN_NAME = "mlcards-copy-files"
+Written = dict[str, tuple[str, int]]
+"""Files of the site whose bytes are a cache blob: path in the site -> (blob key, size)."""
 
 
 class PreviousSite:
@@ -59,9 +70,9 @@ class PreviousSite:
             known = self.inside[folder] = os.path.realpath(path) == os.path.normpath(path)
         return known
 
-    def lendable(self, rel: str, src: str) -> os.stat_result | None:
+    def lendable(self, rel: str, data: bytes) -> os.stat_result | None:
         """The stat of the previous site's file at `rel` when it may be linked into the new
-        site in place of a copy of `src`; None: copy."""
+        site in place of a file holding `data`; None: write it."""
         if not self._folder_inside(os.path.dirname(rel)):
             return None
         old = os.path.join(self.root, rel)
@@ -69,18 +80,18 @@ class PreviousSite:
             st = os.lstat(old)
             if (not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_uid != self.uid
                     or stat.S_IMODE(st.st_mode) != self.mode
-                    or st.st_size != os.stat(src).st_size):
+                    or st.st_size != len(data)):
                 return None
-            with open(old, "rb") as theirs, open(src, "rb") as ours:
+            with open(old, "rb") as theirs:
                 if os.fstat(theirs.fileno()).st_ino != st.st_ino:
                     return None
-                return st if theirs.read() == ours.read() else None
+                return st if theirs.read() == data else None
         except OSError:
             return None
 
-    def link(self, rel: str, src: str, dest: str) -> bool:
-        """Link the previous site's `rel` to `dest` if it may stand for `src`."""
-        st = self.lendable(rel, src)
+    def link(self, rel: str, data: bytes, dest: str) -> bool:
+        """Link the previous site's `rel` to `dest` if it may stand for `data`."""
+        st = self.lendable(rel, data)
         if st is None:
             return False
         try:
@@ -95,33 +106,44 @@ class PreviousSite:
 
 class CopyDocsFiles(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
     """Copy (or link, see the module) the docs tree's non-page files, making each folder
-    once."""
+    once; note those whose bytes are cache blobs in `written`."""
 
-    def __init__(self, previous_site: Path | None = None) -> None:
+    def __init__(self, previous_site: Path | None = None, cache: Cache | None = None,
+                 written: Written | None = None) -> None:
         self.folders: set[str] = set()
         lend = hasattr(os, "getuid")  # Windows has no uids to check: copy there
         self.previous = (PreviousSite(previous_site)
                          if previous_site is not None and lend else None)
+        self.cache = cache
+        self.written: Written = written if written is not None else {}
 
     @event_priority(-100)  # after other plugins added or replaced files
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        docs = os.path.realpath(config.docs_dir) + os.sep
+        docs = os.path.normpath(config.docs_dir)
         self.folders = set()
         for file in files:
-            src = file.abs_src_path
-            if (not file.is_documentation_page() and src is not None
-                    and file.generated_by is None
-                    and os.path.realpath(src).startswith(docs)):
+            if (not file.is_documentation_page() and file.abs_src_path is not None
+                    and file.generated_by is None and file.src_dir is not None
+                    and os.path.normpath(file.src_dir) == docs):
                 file.copy_file = self._copier(file)  # type: ignore[method-assign, assignment]
         return files
 
     def _copier(self, file: File) -> Callable[[bool], None]:
         def copy(dirty: bool = False) -> None:
-            src, dest = str(file.abs_src_path), file.abs_dest_path
+            dest = file.abs_dest_path
             make_folder(dest, self.folders)
-            if self.previous is None or not self.previous.link(file.dest_uri, src, dest):
-                shutil.copyfile(src, dest)
+            data, blob = read_docs_file(self.cache, str(file.abs_src_path))
+            if self.previous is None or not self.previous.link(file.dest_uri, data, dest):
+                with open(dest, "wb") as fh:  # what shutil.copyfile makes: bytes, new mode
+                    fh.write(data)
+            if blob is not None:
+                self.written[file.dest_uri] = (blob, len(data))
         return copy
+
+    @event_priority(-100)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.cache is not None:
+            check_unread(self.cache)
 
 
 def make_folder(dest: str, folders: set[str]) -> None:

@@ -24,6 +24,7 @@ answers stay the same).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -31,6 +32,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mkdocs.structure.files import InclusionLevel
@@ -133,6 +135,10 @@ class ReusablePage(Page):
     """The page's HTML and search entries between render and writing (see `pack`)."""
     unpacked: str | None = None
     """The HTML that `render` unpacked from `packed` (until `pack` sees it again)."""
+    output_blob: str | None = None
+    """The cache's blob key of the theme's output for this page (mkdocs_cache)."""
+    theme_output: str | None = None
+    """That output, from the page cache's first `on_post_page` until its last."""
 
     def kept_html(self) -> str:
         """The kept theme output, which the kept-page template prints."""
@@ -290,9 +296,17 @@ def lookup_of(found: File | None) -> Lookup:
 
 
 def lookups_hold(lookups: dict[str, Lookup], files: Files) -> bool:
-    """Whether every noted lookup gives the same answer among this build's files."""
-    return all(lookup_of(files.get_file_from_path(path)) == found
+    """Whether every noted lookup gives the same answer among this build's files
+    (`Files.get_file_from_path`, with each path's posix form worked out once a build:
+    thousands of pages look up the same few hundred targets)."""
+    found_by_uri = files.src_uris
+    return all(lookup_of(found_by_uri.get(_as_posix(path))) == found
                for path, found in lookups.items())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _as_posix(path: str) -> str:
+    return PurePath(path).as_posix()
 
 
 class RecordCapture(logging.Handler):

@@ -255,7 +255,7 @@ class Docs:
     files: list[OutputFile]
     config_text: str
     build_date: str
-    sources: dict[str, str]
+    sources: dict[str, Path | str]
     """Docs path -> the registry file or template it was made from (for messages)."""
 
 
@@ -360,15 +360,15 @@ def clear_folder(folder: Path) -> None:
             child.unlink()
 
 
-def template_files(ctx: BuildContext) -> dict[str, str]:
+def template_files(ctx: BuildContext) -> dict[str, Path | str]:
     """Page template name -> the file it is loaded from (the registry's own or built in)."""
     loader = ctx.env.loader
     assert loader is not None
-    out = {}
+    out: dict[str, Path | str] = {}
     for name in PAGE_TEMPLATES.values():
         filename = loader.get_source(ctx.env, name)[1]
         if filename:
-            out[name] = display_path(Path(filename))
+            out[name] = Path(filename)
     return out
 
 

@@ -108,7 +108,8 @@ def mkdocs_messages(sink: list[str]) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def page_source(registry: Registry, doc_path: str, templates: dict[str, str]) -> str | None:
+def page_source(registry: Registry, doc_path: str,
+                templates: dict[str, Path | str]) -> Path | str | None:
     """The registry file (or template) a generated page was made from."""
     match = _MODEL_PAGE.match(doc_path)
     if match:
@@ -117,14 +118,15 @@ def page_source(registry: Registry, doc_path: str, templates: dict[str, str]) ->
             return None
         version = next((v for v in model.versions if v.version == match.group(2)), model.latest)
         card = version.files.get("card")
-        return display_path(card.path) if card else None
+        return card.path if card else None
     template = PAGE_TEMPLATES.get(doc_path)
     return templates.get(template) if template else None
 
 
 def page_sources(registry: Registry, paths: Iterable[str],
-                 templates: dict[str, str]) -> dict[str, str]:
-    """Docs path -> the registry file or template each generated page came from."""
+                 templates: dict[str, Path | str]) -> dict[str, Path | str]:
+    """Docs path -> the registry file or template each generated page came from (as
+    found: `locate` shows the few that a message names, see `display_path`)."""
     out = {}
     for path in paths:
         if path.endswith(".md") and (source := page_source(registry, path, templates)):
@@ -132,19 +134,22 @@ def page_sources(registry: Registry, paths: Iterable[str],
     return out
 
 
-def locate(messages: list[str], sources: dict[str, str]) -> list[str]:
+def locate(messages: list[str], sources: dict[str, Path | str]) -> list[str]:
     """Prefix each message about a generated page with `source:1:1:` of that page."""
     out = []
     for message in messages:
         match = _DOC_FILE.search(message)
         source = sources.get(match.group(1)) if match else None
+        if isinstance(source, Path):
+            source = display_path(source)
         out.append(f"{source}:1:1: page {match.group(1)}: {message}"
                    if source and match else message)
     return out
 
 
 def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, build_date: str,
-               sources: dict[str, str], previous_site: Path | None = None) -> list[str]:
+               sources: dict[str, Path | str],
+               previous_site: Path | None = None) -> list[str]:
     """Build the site once with MkDocs; return its messages (unlocated: see `locate`)
     or raise MlcardsError.
 

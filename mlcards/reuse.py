@@ -10,6 +10,8 @@ builds, a stage names the point and hands over the function that makes it:
 - `bundle(ctx, kind, subject, paths, make)`: files made together (a version's
   plots, its scorecard files, a model's pages, a registry-wide page);
 - `finish(files)`: the produced files once every producer ran;
+- `docs_to_write(files)`: which of the files MkDocs' docs folder must hold (the
+  others the MkDocs run reads from where they are);
 - `mkdocs_plugins(previous_site)`: plugins added to the MkDocs run (e.g. parallel
   conversion), told the site the run replaces, if any;
 - `kept_site(inputs)` / `keep_site(inputs, folder, messages)`: a whole site built
@@ -79,6 +81,8 @@ class Reuse(Protocol):
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]: ...
 
+    def docs_to_write(self, files: Iterable[OutputFile]) -> list[OutputFile]: ...
+
     def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]: ...
 
     def kept_site(self, inputs: SiteInputs) -> KeptSite | None: ...
@@ -107,6 +111,9 @@ class Inline:
         return [OutputFile(p, made[p]) for p in planned]
 
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
+        return list(files)
+
+    def docs_to_write(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return list(files)
 
     def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]:

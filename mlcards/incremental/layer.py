@@ -6,8 +6,9 @@ reuse points do while a command runs with a build cache or several workers.
 - `result`: the persistent `ctx.cached` kinds of mlcards.incremental.keys;
 - `bundle`: keyed by kind and subject (keys.BUNDLE_KEYS), taken from the cache or made
   after every producer ran, in worker processes (mlcards.incremental.bundles);
-- `mkdocs_plugins`: MkDocs' Markdown conversion in forked workers, and each page's
-  render, HTML and search entries kept in the cache (mlcards.incremental.mkdocs_cache);
+- `docs_to_write` / `mkdocs_plugins`: MkDocs reads the cache's files in place
+  (mlcards.incremental.mkdocs_blobs), converts Markdown in forked workers, and keeps
+  each page's render, HTML and search entries in the cache (.mkdocs_cache);
 - `kept_site` / `keep_site`: the whole site of a build with exactly the same inputs
   (mlcards.incremental.mkdocs_site): MkDocs does not run at all.
 """
@@ -19,7 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mlcards.incremental import bundles, keys, mkdocs_cache, mkdocs_files, mkdocs_site
+from mlcards.incremental import (
+    bundles,
+    keys,
+    mkdocs_blobs,
+    mkdocs_cache,
+    mkdocs_files,
+    mkdocs_site,
+)
 from mlcards.incremental.cache import (
     SETTINGS,
     Cache,
@@ -45,6 +53,8 @@ class Incremental:
     def __init__(self) -> None:
         self.written: mkdocs_files.Written = {}
         """The files of the MkDocs run's site known to be cache blobs (for keep_site)."""
+        self.blobs: list[mkdocs_blobs.Blob] = []
+        """The docs files the MkDocs run reads from the cache, not from its docs folder."""
 
     def call(self, point: str, fn: Callable[..., T], *args: Any) -> T:
         cache = active_cache()
@@ -78,11 +88,20 @@ class Incremental:
     def finish(self, files: Iterable[OutputFile]) -> list[OutputFile]:
         return bundles.resolve(files)
 
+    def docs_to_write(self, files: Iterable[OutputFile]) -> list[OutputFile]:
+        if active_cache() is None:
+            return list(files)
+        written, self.blobs = mkdocs_blobs.to_write(files)
+        return written
+
     def mkdocs_plugins(self, previous_site: Path | None) -> dict[str, Any]:
         cache = active_cache()
         self.written = {}
         plugins: dict[str, Any] = {mkdocs_files.PLUGIN_NAME: mkdocs_files.CopyDocsFiles(
             previous_site, cache, self.written)}
+        if cache is not None and self.blobs:
+            plugins[mkdocs_blobs.PLUGIN_NAME] = mkdocs_blobs.BlobDocs(cache, self.blobs)
+            self.blobs = []
         parallel = plugin_for(settings().workers)
         if parallel is not None:
             plugins[PLUGIN_NAME] = parallel

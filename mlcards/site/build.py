@@ -238,6 +238,7 @@ def write_tree(files: list[OutputFile], config_text: str, root: Path, *,
     temporary tree for MkDocs may hard-link cached files, see deferred.write_output)."""
     docs = root / "docs"
     with timing.stage("write"):
+        docs.mkdir(parents=True, exist_ok=True)  # MkDocs wants it, even with no file to hold
         folders: set[str] = set()
         for out in files:
             out.write_to(docs / out.path, folders, link=link)
@@ -332,7 +333,7 @@ def run_mkdocs_in(site: Path, docs: Docs, options: BuildOptions,
     (replacing `previous_site`, if any)."""
     work = Path(tempfile.mkdtemp(prefix="mlcards-docs-"))
     try:
-        write_tree(docs.files, docs.config_text, work, link=True)
+        write_tree(reuse.active().docs_to_write(docs.files), docs.config_text, work, link=True)
         options.progress.stage("running MkDocs")
         gc.collect()  # the registry's objects: their memory is MkDocs' to reuse
         with timing.stage("mkdocs"):

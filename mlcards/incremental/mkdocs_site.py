@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcards import timing
-from mlcards.incremental.cache import BLOB, Cache, code_key, digest, library_versions
+from mlcards.incremental.cache import Cache, code_key, digest, library_versions
 from mlcards.incremental.mkdocs_cache import SITE_LIBRARIES
 from mlcards.incremental.mkdocs_files import Written
 from mlcards.reuse import SiteInputs
@@ -103,9 +103,10 @@ def keep(cache: Cache, inputs: SiteInputs, folder: Path, messages: list[str],
          written: Written | None = None) -> None:
     """Store the site MkDocs wrote into `folder` (its files as blobs, then the manifest).
 
-    `written` names files whose bytes MkDocs took from a blob of the cache (pages and
-    downloads, see mkdocs_files and mkdocs_cache): those are not read back while they
-    have the blob's size and the blob is there; every other file is read and stored."""
+    `written` names files whose bytes MkDocs took from a blob of the cache, read and
+    checked then, or stored as one (pages and downloads, see mkdocs_files and
+    mkdocs_cache): those are not read back while they have the blob's size; every
+    other file is read and stored."""
     if not cache.writable:
         return
     known = written or {}
@@ -116,8 +117,7 @@ def keep(cache: Cache, inputs: SiteInputs, folder: Path, messages: list[str],
         entries: list[Entry] = []
         for path in sorted(found):
             blob = known.get(path)
-            if blob is not None and os.path.getsize(found[path]) == blob[1] \
-                    and cache.has(BLOB, blob[0]):
+            if blob is not None and os.path.getsize(found[path]) == blob[1]:
                 entries.append((path, *blob))
                 continue
             with open(found[path], "rb") as fh:

@@ -7,8 +7,8 @@ downloads (about 14,000 files at 1,000 models x 2 versions). MkDocs copies each
 file, each failing with EEXIST, which cost about 75 us apiece on this machine's disk
 (copying took 4.5 s of a 19 s no-change rebuild). Here each folder is made once and
 each file's bytes written to a new file, as MkDocs' `shutil.copyfile` does: the same
-bytes and modes. The docs tree's files are links to the build cache's entries, which
-are private to the user: the site's copies must be new files.
+bytes and modes. The docs files are the build cache's entries (read where they are,
+see mkdocs_blobs), which are private to the user: the site's copies must be new files.
 
 A rebuild after one model changed replaces a site whose downloads are nearly all the
 same. Creating a file costs several times what reading one does here (1,400 SVG files:
@@ -20,12 +20,12 @@ else, or a file system without hard links, is copied. The swap then deletes the 
 site's names, so each linked file keeps one name again; a failed build deletes only the
 staging folder, and the old site is as it was (linking changes no file's bytes).
 
-The docs tree's files that are cache blobs were linked there unread
-(`Cache.link_blob`): each is read once, here, its bytes checked against its blob key
-(a damaged one stops the build, which runs again, see bundles.DamagedCacheFile), and
-the key noted in `Written`, so that keeping the site (mkdocs_site.keep) does not read
-the file back. Before, each such file was read and hashed when it was linked, read
-twice here and twice more (and hashed) when the site was kept.
+A docs file that is a cache blob is read once, here, its bytes checked against its
+blob key (a damaged one stops the build, which runs again, see
+bundles.DamagedCacheFile), and the key noted in `Written`, so that keeping the site
+(mkdocs_site.keep) does not read the file back. Before, each such file was read and
+hashed when it was linked into a docs tree, read twice here and twice more (and
+hashed) when the site was kept.
 """
 
 from __future__ import annotations

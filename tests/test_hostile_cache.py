@@ -310,16 +310,19 @@ def test_a_lent_blob_is_checked_where_it_is_read(tmp_path: Path) -> None:
         check_unread(store)
 
 
-def test_a_same_size_damaged_download_is_made_again(
-        example_registry: Path, warm_cache: Path, tmp_path: Path, run_cli: Run) -> None:
-    """A cached download with one byte changed (its size kept) is found when MkDocs
-    copies it into the site; the build runs again and makes it anew."""
+@pytest.mark.parametrize("kind", ["download", "page"])
+def test_a_same_size_damaged_docs_file_is_made_again(
+        example_registry: Path, warm_cache: Path, tmp_path: Path, run_cli: Run,
+        kind: str) -> None:
+    """A cached plot or page Markdown with one byte changed (its size kept) is found
+    when MkDocs reads it from the cache; the build runs again and makes it anew."""
     clean = run_cli("build", example_registry, "-o", tmp_path / "clean", "--no-cache")
     assert clean.code == 0, clean.err
+    heads = (b"<?xml", b"<svg") if kind == "download" else (b"---\n",)
     damaged = 0
     for path in _entries(warm_cache / BLOB):
         data = path.read_bytes()
-        if data.startswith(b"<?xml") or data.startswith(b"<svg"):
+        if data.startswith(heads):
             path.write_bytes(data[:-2] + (b"X" if data[-2:-1] != b"X" else b"Y") + data[-1:])
             damaged += 1
     assert damaged

@@ -125,29 +125,3 @@ def test_file_order_helper_matches_mkdocs() -> None:
     files = [File(p, "/docs", "/site", True) for p in PATHS]
     assert sorted(PATHS, key=walk_order) == [f.src_uri for f in sorted(files,
                                                                        key=file_sort_key)]
-
-
-@pytest.mark.parametrize("data", [b"# a\r\nb\rc\n", "\ufeff# \u00e9t\u00e9\r\n".encode(),
-                                  b"---\ntitle: x\n---\r\n\r\n# y\r", b""])
-def test_a_blob_page_reads_as_mkdocs_reads_a_file(tmp_path: Path, data: bytes) -> None:
-    """The page cache reads a page that is a blob once, checked, with what text mode
-    does to a file (BOM dropped, every line end made `\\n`)."""
-    from mlcards.incremental.mkdocs_cache import PageCache
-
-    cache = Cache(tmp_path / "cache")
-    key = cache.put_blob(data)
-    config = _config(tmp_path)
-    file = File("p.md", config.docs_dir, config.site_dir, True)
-    file.abs_src_path = cache.location(BLOB, key)
-    cache.lent[file.abs_src_path] = key
-
-    class _Page:
-        pass
-
-    page = _Page()
-    page.file = file  # type: ignore[attr-defined]
-    text = PageCache(cache).on_page_read_source(page=page, config=config)  # type: ignore[arg-type]
-    assert text == file.content_string and cache.lent == {}
-    disk = File("q.md", config.docs_dir, config.site_dir, True)
-    page.file = disk  # type: ignore[attr-defined]
-    assert PageCache(cache).on_page_read_source(page=page, config=config) is None  # type: ignore[arg-type]

@@ -198,11 +198,6 @@ class Cache:
         self.hits += 1
         return data
 
-    def blob_at(self, name: str) -> str | None:
-        """The key of the blob whose file `name` is (as `location` spells it), else None."""
-        key = name.rpartition("/")[2]
-        return key if len(key) == 64 and name == self.location(BLOB, key) else None
-
     def link_blob(self, key: str, target: str) -> bool:
         """Hard-link the blob `key` at `target` without reading it (False: no link made).
         The link is noted in `lent`: whoever reads the file checks its bytes against the

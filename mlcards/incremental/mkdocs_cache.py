@@ -40,7 +40,6 @@ from mlcards.incremental.bundles import DamagedCacheFile, read_docs_file
 from mlcards.incremental.cache import (
     BLOB,
     Cache,
-    blob_key,
     code_key,
     digest,
     library_versions,
@@ -208,29 +207,11 @@ class PageCache(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         return nav
 
     def page_key(self, page: ReusablePage) -> str | None:
-        """The page's key: its Markdown's SHA-256 (a blob's key, not read now: its bytes
-        are checked when MkDocs reads them, see on_page_read_source) and the site's."""
-        name = page.file.abs_src_path or ""
-        source = self.cache.blob_at(name)
-        if source is None:
-            try:
-                source = blob_key(read_docs_file(self.cache, name)[0])
-            except OSError:
-                return None
-        return digest(code_key(), KIND, self.site_key, page.file.src_uri, source)
-
-    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
-        """A page that is a cache blob: its Markdown as `File.content_string` gives it,
-        read once and checked against its key (None: MkDocs reads it, and reports what
-        is wrong with it)."""
-        name = page.file.abs_src_path
-        if name is None or self.cache.blob_at(name) is None:
-            return None
         try:
-            text = read_docs_file(self.cache, name)[0].decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            source, _ = read_docs_file(self.cache, page.file.abs_src_path or "")
+        except OSError:
             return None
-        return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+        return digest(code_key(), KIND, self.site_key, page.file.src_uri, source)
 
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig,
                files: Files) -> jinja2.Environment:

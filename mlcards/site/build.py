@@ -234,8 +234,9 @@ def count_kinds(files: dict[str, OutputFile] | list[OutputFile]) -> tuple[int, i
 
 def write_tree(files: list[OutputFile], config_text: str, root: Path, *,
                link: bool = False) -> None:
-    """root/mkdocs.yml and root/docs/<path> for every produced file (`link`: a
-    temporary tree for MkDocs may hard-link cached files, see deferred.write_output)."""
+    """root/mkdocs.yml and root/docs/<path> for every file given (`link`: MkDocs'
+    temporary docs folder may hard-link cached files, see OutputFile.write_to; the
+    files MkDocs reads in place are not given, see reuse.docs_to_write)."""
     docs = root / "docs"
     with timing.stage("write"):
         docs.mkdir(parents=True, exist_ok=True)  # MkDocs wants it, even with no file to hold

@@ -299,6 +299,10 @@ def test_a_lent_blob_is_checked_where_it_is_read(tmp_path: Path) -> None:
     fresh = docs / "fresh.svg"
     fresh.write_bytes(b"made now")
     assert read_docs_file(store, str(fresh)) == (b"made now", None)
+    (docs / "sub").mkdir()
+    assert store.link_blob(key, str(docs / "sub" / ".." / "relative.svg"))
+    relative = os.path.relpath(docs / "relative.svg")  # another spelling of the name
+    assert read_docs_file(store, relative) == (b"<svg>plot</svg>", key)
     check_unread(store)  # intact: nothing raised
     assert store.lent == {}
     for name in ("a.svg", "b.svg"):

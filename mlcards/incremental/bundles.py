@@ -105,7 +105,7 @@ def read_docs_file(cache: Cache | None, name: str) -> tuple[bytes, str | None]:
     not the blob's any more (the build is then made again, see DamagedCacheFile)."""
     with open(name, "rb") as fh:
         data = fh.read()
-    key = cache.lent.pop(os.path.normpath(name), None) if cache is not None else None
+    key = cache.take_lent(name) if cache is not None else None
     if key is not None and blob_key(data) != key:
         raise DamagedCacheFile(name)
     return data, key

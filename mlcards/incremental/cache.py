@@ -206,8 +206,16 @@ class Cache:
             os.link(self.location(BLOB, key), target)
         except OSError:
             return False
-        self.lent[os.path.normpath(os.path.abspath(target))] = key
+        self.lend(target, key)
         return True
+
+    def lend(self, name: str, key: str) -> None:
+        """Note that file `name` holds blob `key`, unread (see `link_blob`)."""
+        self.lent[_file_key(name)] = key
+
+    def take_lent(self, name: str) -> str | None:
+        """The blob key noted for file `name`, forgotten now (None: not noted)."""
+        return self.lent.pop(_file_key(name), None)
 
     def put_blob(self, data: bytes) -> str:
         """Store a file's bytes raw (so they can be hard-linked); return their key."""
@@ -263,6 +271,11 @@ class Cache:
             self.unstorable.append(f"{kind}: {exc}")
             return
         self.put(kind, key, data)
+
+
+def _file_key(name: str) -> str:
+    """One spelling of a file's name for `Cache.lent`, however it was given."""
+    return os.path.normpath(os.path.abspath(name))
 
 
 def blob_key(data: bytes) -> str:

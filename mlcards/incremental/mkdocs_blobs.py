@@ -109,12 +109,16 @@ class BlobDocs(BasePlugin):  # type: ignore[type-arg, no-untyped-call]
         for path, key in self.blobs:
             file = File(path, docs, config.site_dir, config.use_directory_urls)
             file.abs_src_path = location = self.cache.location(BLOB, key)
-            self.cache.lent[os.path.normpath(location)] = key
+            self.cache.lend(location, key)
             ours.append(file)
         timing.count(COUNT, len(ours))
         taken = {f.src_uri for f in ours}
-        walked = [f for f in files if f.src_dir == docs and f.generated_by is None]
-        others = [f for f in files if not (f.src_dir == docs and f.generated_by is None)
-                  and f.src_uri not in taken]  # the theme's files come after the docs'
+        walked: list[File] = []
+        others: list[File] = []  # the theme's files: after the docs', never in their place
+        for file in files:
+            if file.src_dir == docs and file.generated_by is None:
+                walked.append(file)
+            elif file.src_uri not in taken:
+                others.append(file)
         return Files([*sorted([*walked, *ours], key=lambda f: walk_order(f.src_uri)),
                       *others])
